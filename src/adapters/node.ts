@@ -1,0 +1,66 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SessionManager } from '../core/manager.js';
+import type { Session, SessionDataShape } from '../core/session.js';
+import { commitBeforeHeaders, loadContext, sendSessionError } from './node-response.js';
+
+export { sendSessionError } from './node-response.js';
+
+/**
+ * Loads the session for a node:http request and arranges its commit before the response's
+ * headers go out. Resolves null when the store failed; the 503 has then been sent.
+ *
+ * @example
+ * const session = await attachSession(sessions, req, res);
+ * if (!session) return;
+ */
+export async function attachSession<Data extends SessionDataShape>(
+  manager: SessionManager<Data>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<Session<Data> | null> {
+  let session: Session<Data>;
+  try {
+    session = await manager.load(req.headers.cookie, loadContext(req));
+  } catch (err) {
+    sendSessionError(res, err);
+    return null;
+  }
+  commitBeforeHeaders(res, (status) => manager.commit(session, { status }));
+  return session;
+}
+
+export type NodeSessionHandler<Data extends SessionDataShape> = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  session: Session<Data>,
+) => unknown;
+
+/**
+ * Wraps a node:http handler so it receives the request's session as a third argument.
+ * A handler that throws gets a 500 (and nothing is saved).
+ *
+ * @example
+ * http.createServer(withSession(sessions, (req, res, session) => {
+ *   res.end(`Hello, ${session.get('username', 'Guest')}`);
+ * }));
+ */
+export function withSession<Data extends SessionDataShape>(
+  manager: SessionManager<Data>,
+  handler: NodeSessionHandler<Data>,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  return async (req, res) => {
+    const session = await attachSession(manager, req, res);
+    if (!session) return;
+    try {
+      await handler(req, res, session);
+    } catch (err) {
+      if (!res.headersSent && !res.writableEnded) {
+        res.statusCode = 500;
+        res.setHeader('content-type', 'text/plain; charset=utf-8');
+        res.end('Internal Server Error');
+      }
+      // Surface the bug without crashing the process: this is the application's error, not ours.
+      process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'CloakroomHandlerError');
+    }
+  };
+}

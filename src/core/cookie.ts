@@ -1,0 +1,102 @@
+import { parse, serialize, type SerializeOptions } from 'cookie';
+
+/** Cookie attributes for the session cookie. Defaults follow Django and DESIGN.md. */
+export interface CookieOptions {
+  /** Default `sessionid` (Django's name). */
+  name?: string;
+  /** Lifetime in seconds; default 1,209,600 (two weeks). */
+  maxAge?: number;
+  path?: string;
+  domain?: string;
+  /** Default false; set true behind HTTPS (RFC 6265 §4.1.2.5). */
+  secure?: boolean;
+  /** Default true: scripts cannot read the ticket (RFC 6265 §4.1.2.6). */
+  httpOnly?: boolean;
+  /** Default `lax`: sent on top-level navigations, not on cross-site subrequests. */
+  sameSite?: 'lax' | 'strict' | 'none';
+  partitioned?: boolean;
+  priority?: 'low' | 'medium' | 'high';
+}
+
+export type ResolvedCookieOptions = Required<Pick<CookieOptions, 'name' | 'maxAge' | 'path' | 'secure' | 'httpOnly' | 'sameSite'>> &
+  Pick<CookieOptions, 'domain' | 'partitioned' | 'priority'>;
+
+export const DEFAULT_COOKIE_NAME = 'sessionid';
+export const DEFAULT_MAX_AGE = 1_209_600;
+
+/** Longest Cookie header we parse at all; Node itself caps all headers at 16 KiB. */
+const MAX_COOKIE_HEADER = 8192;
+/** Longest session cookie value we look at (ours are 76 characters); longer is not ours. */
+const MAX_VALUE_LENGTH = 256;
+/** RFC 6265 §4.1.1 cookie-name token characters. */
+const NAME_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+export function resolveCookieOptions(options: CookieOptions = {}): ResolvedCookieOptions {
+  const name = options.name ?? DEFAULT_COOKIE_NAME;
+  if (!NAME_PATTERN.test(name)) throw new TypeError(`Invalid cookie name: ${JSON.stringify(name)}`);
+  const maxAge = options.maxAge ?? DEFAULT_MAX_AGE;
+  if (!Number.isFinite(maxAge) || maxAge <= 0) throw new TypeError('cookie.maxAge must be a positive number of seconds');
+  const sameSite = options.sameSite ?? 'lax';
+  const secure = options.secure ?? false;
+  if (sameSite === 'none' && !secure) {
+    // Browsers drop SameSite=None cookies without Secure; fail at startup rather than silently.
+    throw new TypeError('cookie.sameSite "none" requires cookie.secure: true');
+  }
+  return {
+    name,
+    maxAge,
+    path: options.path ?? '/',
+    domain: options.domain,
+    secure,
+    httpOnly: options.httpOnly ?? true,
+    sameSite,
+    partitioned: options.partitioned,
+    priority: options.priority,
+  };
+}
+
+/**
+ * The raw value of cookie `name` in a Cookie header, or undefined. Bounded: oversized
+ * headers and values are ignored, never parsed at length. Never throws.
+ */
+export function readCookie(header: string | undefined | null, name: string): string | undefined {
+  if (!header || header.length > MAX_COOKIE_HEADER) return undefined;
+  // Most requests without our cookie skip the parse entirely.
+  if (!header.includes(name)) return undefined;
+  let value: string | undefined;
+  try {
+    value = parse(header)[name];
+  } catch {
+    return undefined;
+  }
+  if (value === undefined || value.length === 0 || value.length > MAX_VALUE_LENGTH) return undefined;
+  return value;
+}
+
+function attributes(options: ResolvedCookieOptions): SerializeOptions {
+  return {
+    path: options.path,
+    domain: options.domain,
+    secure: options.secure,
+    httpOnly: options.httpOnly,
+    sameSite: options.sameSite,
+    partitioned: options.partitioned,
+    priority: options.priority,
+  };
+}
+
+/** `Set-Cookie` for a session value; `expiresAt` undefined means a browser-session cookie. */
+export function sessionCookie(options: ResolvedCookieOptions, value: string, expiresAt: number | undefined, now: number): string {
+  const attrs = attributes(options);
+  if (expiresAt !== undefined) {
+    // Both, like Django: Max-Age wins where supported (RFC 6265 §5.3 step 3), Expires for old agents.
+    attrs.maxAge = Math.max(0, Math.round((expiresAt - now) / 1000));
+    attrs.expires = new Date(expiresAt);
+  }
+  return serialize(options.name, value, attrs);
+}
+
+/** `Set-Cookie` that deletes the session cookie: same Path/Domain/SameSite, `Max-Age=0`. */
+export function deletionCookie(options: ResolvedCookieOptions): string {
+  return serialize(options.name, '', { ...attributes(options), maxAge: 0, expires: new Date(0) });
+}

@@ -1,0 +1,43 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** The per-session CSRF secret: 32 random bytes. */
+const SECRET_BYTES = 32;
+
+export function generateCsrfSecret(): string {
+  return randomBytes(SECRET_BYTES).toString('base64url');
+}
+
+/**
+ * A fresh masking of the secret for one page: base64url(mask ‖ mask⊕secret). The token
+ * differs on every render, so compression side channels (BREACH) cannot recover the secret,
+ * as with Django's masked tokens.
+ */
+export function maskCsrfSecret(secret: string): string {
+  const raw = Buffer.from(secret, 'base64url');
+  const mask = randomBytes(raw.length);
+  const out = Buffer.allocUnsafe(raw.length * 2);
+  mask.copy(out, 0);
+  for (let i = 0; i < raw.length; i++) out[raw.length + i] = mask[i]! ^ raw[i]!;
+  return out.toString('base64url');
+}
+
+/** True when `token` is a masking of `secret`. Constant time in the token's content. */
+export function csrfTokenMatches(secret: string, token: unknown): boolean {
+  if (typeof token !== 'string' || token.length !== 86) return false; // base64url of 64 bytes
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) return false;
+  const raw = Buffer.from(secret, 'base64url');
+  const buf = Buffer.from(token, 'base64url');
+  if (buf.length !== raw.length * 2) return false;
+  const unmasked = Buffer.allocUnsafe(raw.length);
+  for (let i = 0; i < raw.length; i++) unmasked[i] = buf[i]! ^ buf[raw.length + i]!;
+  return timingSafeEqual(unmasked, raw);
+}
+
+/** Methods that change state and so must carry a token (RFC 9110 §9.2.1 "safe" methods do not). */
+export function isStateChangingMethod(method: string | undefined): boolean {
+  return !(method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || method === 'TRACE');
+}
+
+/** The form field and header a token is read from. */
+export const CSRF_FIELD = 'csrf_token';
+export const CSRF_HEADER = 'x-csrf-token';

@@ -1,0 +1,64 @@
+/**
+ * Every error cloakroom throws is a `SessionError` with a stable `code`, so callers
+ * branch on codes, never on message text (the jose/Lucia convention).
+ */
+export type SessionErrorCode =
+  | 'ERR_SESSION_CONFIG' // bad options at startup: missing or weak secret, bad store URL
+  | 'ERR_SESSION_INTERRUPTED' // the record was deleted while this request ran (concurrent logout)
+  | 'ERR_SESSION_KEY' // a key that may not be stored (reserved prefix, prototype names)
+  | 'ERR_SESSION_SERIALIZE' // a value that cannot be stored as JSON
+  | 'ERR_SESSION_TOO_LARGE' // a value or payload larger than the store accepts
+  | 'ERR_STORE_UNAVAILABLE' // the store failed or timed out
+  | 'ERR_STORE_UNSUPPORTED' // the store cannot do this (e.g. revocation on a stateless store)
+  | 'ERR_CSRF'; // a state-changing request without a valid CSRF token
+
+/** @example if (err instanceof SessionError && err.code === 'ERR_STORE_UNAVAILABLE') retryLater(); */
+export class SessionError extends Error {
+  readonly code: SessionErrorCode;
+  /** The HTTP status an adapter answers with when this error ends a request. */
+  readonly status: number;
+  constructor(code: SessionErrorCode, message: string, options: { cause?: unknown; status?: number } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SessionError';
+    this.code = code;
+    this.status = options.status ?? statusForCode(code);
+  }
+}
+
+function statusForCode(code: SessionErrorCode): number {
+  switch (code) {
+    case 'ERR_STORE_UNAVAILABLE':
+      return 503;
+    case 'ERR_CSRF':
+      return 403;
+    case 'ERR_SESSION_TOO_LARGE':
+      return 413;
+    // Django answers SessionInterrupted with 400 Bad Request: the request's own session ended
+    // under it (a logout in another tab), and its writes were deliberately not applied.
+    case 'ERR_SESSION_INTERRUPTED':
+      return 400;
+    default:
+      return 500;
+  }
+}
+
+/** True for errors an adapter should turn into a bounded HTTP answer rather than rethrow. */
+export function isSessionError(err: unknown): err is SessionError {
+  return err instanceof SessionError;
+}
+
+/** The short text an adapter sends with a `SessionError`'s status: no internals, no stack. */
+export function publicMessage(err: SessionError): string {
+  switch (err.code) {
+    case 'ERR_STORE_UNAVAILABLE':
+      return 'Service Unavailable: the session store did not answer. Please try again shortly.';
+    case 'ERR_SESSION_INTERRUPTED':
+      return 'Bad Request: your session ended while this request was running (signed out elsewhere?). Nothing was saved.';
+    case 'ERR_CSRF':
+      return 'Forbidden: CSRF token missing or invalid.';
+    case 'ERR_SESSION_TOO_LARGE':
+      return 'Payload Too Large.';
+    default:
+      return 'Internal Server Error';
+  }
+}

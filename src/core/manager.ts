@@ -1,0 +1,372 @@
+import { SessionError } from './errors.js';
+import { deletionCookie, readCookie, resolveCookieOptions, sessionCookie, type CookieOptions, type ResolvedCookieOptions } from './cookie.js';
+import { Signer } from './signing.js';
+import { generateSessionId, isValidSessionId, storeKeyFor } from './session-id.js';
+import { blankState, EXPIRY_KEY, internalState, Session, type SessionContext, type SessionDataShape, type SessionState } from './session.js';
+import type { ClearExpiredOptions, SessionRecord, SessionStore, StoreStats } from './store.js';
+import { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './csrf.js';
+
+export interface SessionManagerOptions {
+  store: SessionStore;
+  /** HMAC secrets, newest first: the first signs, all verify. A comma-separated string works too. */
+  secrets: string | readonly string[];
+  cookie?: CookieOptions;
+  /** Django's SESSION_EXPIRE_AT_BROWSER_CLOSE. Default false. */
+  expireAtBrowserClose?: boolean;
+  /** Django's SESSION_SAVE_EVERY_REQUEST: write (and re-send the cookie) on every request. Default false. */
+  saveEveryRequest?: boolean;
+  /**
+   * Sliding expiry: an unmodified session's life is renewed by a `touch` (no data rewrite) once
+   * more than `touchAfter` seconds of it have passed. Default true; false keeps Django's
+   * "expires `maxAge` after the last save".
+   */
+  rolling?: boolean;
+  /** Seconds between renewals of an unmodified session. Default 3600. Bounds store writes on reads. */
+  touchAfter?: number;
+  /** Longest wait for one store call, in ms, before the request fails with 503. Default 1000. */
+  storeTimeout?: number;
+  /** Injectable clock (epoch ms) for tests. */
+  now?: () => number;
+  /** Injectable ID source for tests; IDs must pass `isValidSessionId`. */
+  generateId?: () => string;
+}
+
+/** Request facts the lifecycle uses besides the Cookie header. */
+export interface LoadContext {
+  userAgent?: string | undefined;
+}
+
+/** Headers a commit asks the adapter to emit; apply them with `applySessionHeaders`. */
+export interface CommitResult {
+  setCookie: string | undefined;
+  /** Add `Vary: Cookie` (the session was read or written). */
+  vary: boolean;
+}
+
+/** One of a user's sessions, as listed by `listUserSessions`. */
+export interface UserSession {
+  /** Opaque handle (the hashed ID): safe to show and to post back for revocation. */
+  handle: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  userAgent: string | null;
+  /** True for the session of the request that asked. */
+  current: boolean;
+}
+
+const MAX_CREATE_ATTEMPTS = 4;
+
+/**
+ * The one session lifecycle every adapter calls: `load` before the handler, `commit` after it.
+ *
+ * @example
+ * const sessions = new SessionManager({ store: new MemoryStore(), secrets: process.env.SESSION_SECRET! });
+ * const session = await sessions.load(req.headers.cookie);
+ * session.set('username', 'ada');
+ * const headers = await sessions.commit(session, { status: 302 });
+ */
+export class SessionManager<Data extends SessionDataShape = Record<string, unknown>> {
+  readonly store: SessionStore;
+  readonly cookie: ResolvedCookieOptions;
+  readonly #signer: Signer;
+  readonly #ctx: SessionContext;
+  readonly #saveEveryRequest: boolean;
+  readonly #rolling: boolean;
+  readonly #touchAfterMs: number;
+  readonly #timeout: number;
+  readonly #generateId: () => string;
+
+  constructor(options: SessionManagerOptions) {
+    if (!options.store) throw new SessionError('ERR_SESSION_CONFIG', 'SessionManager needs a store.');
+    this.store = options.store;
+    this.cookie = resolveCookieOptions(options.cookie);
+    const secrets = typeof options.secrets === 'string' ? splitSecrets(options.secrets) : [...(options.secrets ?? [])];
+    this.#signer = new Signer(secrets);
+    const now = options.now ?? Date.now;
+    this.#ctx = { now, maxAge: this.cookie.maxAge, expireAtBrowserClose: options.expireAtBrowserClose ?? false };
+    this.#saveEveryRequest = options.saveEveryRequest ?? false;
+    this.#rolling = options.rolling ?? true;
+    this.#touchAfterMs = (options.touchAfter ?? 3600) * 1000;
+    this.#timeout = options.storeTimeout ?? 1000;
+    this.#generateId = options.generateId ?? generateSessionId;
+  }
+
+  /**
+   * The session for a request's Cookie header. Costs no store call when there is no cookie or
+   * its signature or format is wrong; an unknown or expired ID yields a fresh, empty session
+   * (never adopted: a new ID is minted only when something is saved).
+   */
+  async load(cookieHeader: string | undefined | null, context?: LoadContext): Promise<Session<Data>> {
+    const now = this.#ctx.now();
+    const userAgent = context?.userAgent ? context.userAgent.slice(0, 512) : null;
+    const value = readCookie(cookieHeader, this.cookie.name);
+    if (value === undefined) return this.#wrap(blankState(now, false, userAgent));
+    const id = this.#signer.unsign(value);
+    if (id === null || !isValidSessionId(id)) return this.#wrap(blankState(now, true, userAgent));
+    const key = storeKeyFor(id);
+    const record = await this.#call(() => this.store.get(key, now));
+    if (!isUsableRecord(record, now)) return this.#wrap(blankState(now, true, userAgent));
+    const state = blankState(now, true, userAgent);
+    state.id = id;
+    state.key = key;
+    state.isNew = false;
+    state.raw = new Map(Object.entries(record.data));
+    state.expiresAt = record.expiresAt;
+    state.createdAt = record.createdAt;
+    state.userId = record.userId;
+    state.userAgent = record.userAgent;
+    return this.#wrap(state);
+  }
+
+  /**
+   * Applies the request's changes to the store and returns the headers to send. Call it before
+   * the response's headers go out, with the response status: nothing is saved for a 5xx.
+   * Throws `SessionError` `ERR_SESSION_INTERRUPTED` (400) when the record vanished mid-request
+   * and `ERR_STORE_UNAVAILABLE` (503) when the store fails.
+   */
+  async commit(session: Session<Data>, response: { status: number }): Promise<CommitResult> {
+    const s = internalState(session);
+    const now = this.#ctx.now();
+    const result: CommitResult = { setCookie: undefined, vary: s.accessed };
+
+    // Old records go even when the response failed: a logout must not be undone by a 500.
+    if (s.obsoleteKeys.length > 0) {
+      const keys = s.obsoleteKeys.splice(0);
+      for (const key of keys) await this.#call(() => this.store.destroy(key));
+    }
+    if (response.status >= 500) return result;
+
+    if (s.raw.size === 0) {
+      if (s.key !== null) {
+        const key = s.key;
+        await this.#call(() => this.store.destroy(key));
+        s.key = null;
+        s.id = null;
+      }
+      if (s.hadCookie) result.setCookie = deletionCookie(this.cookie);
+      return result;
+    }
+
+    if (s.modified || this.#saveEveryRequest) {
+      const expiresAt = this.#expiresAt(session, now);
+      if (s.key === null) await this.#create(s, expiresAt, now);
+      else await this.#update(s, expiresAt, now);
+      s.expiresAt = expiresAt;
+      result.setCookie = this.#cookieFor(session, s, now);
+    } else if (this.#needsTouch(session, s, now)) {
+      const expiresAt = this.#expiresAt(session, now);
+      const key = s.key!;
+      const alive = await this.#call(() => this.store.touch(key, expiresAt, now, now));
+      if (!alive) {
+        result.setCookie = deletionCookie(this.cookie);
+        return result;
+      }
+      s.expiresAt = expiresAt;
+      if (!session.expiresAtBrowserClose) result.setCookie = this.#cookieFor(session, s, now);
+    }
+    s.modified = false;
+    s.dirty.clear();
+    s.removed.clear();
+    s.replace = false;
+    s.userIdChanged = false;
+    return result;
+  }
+
+  /**
+   * Refuses a state-changing request (POST, PUT, PATCH, DELETE …) whose CSRF token is missing
+   * or belongs to another session: throws `SessionError` `ERR_CSRF` (status 403).
+   * `token` is what the client sent (form field `csrf_token` or header `X-CSRF-Token`).
+   */
+  checkCsrf(session: Session<Data>, method: string | undefined, token: unknown): void {
+    if (!isStateChangingMethod(method?.toUpperCase())) return;
+    if (!session.verifyCsrfToken(token)) {
+      throw new SessionError('ERR_CSRF', `CSRF token missing or invalid (send it as form field "${CSRF_FIELD}" or header "${CSRF_HEADER}").`);
+    }
+  }
+
+  /** The live sessions of `userId`, newest activity first, marking the one of `current`. */
+  async listUserSessions(userId: string, current?: Session<Data>): Promise<UserSession[]> {
+    const now = this.#ctx.now();
+    const currentKey = current ? internalState(current).key : null;
+    const rows = await this.#call(() => this.store.listByUser(userId, now));
+    return rows.map((row) => ({
+      handle: row.key,
+      createdAt: new Date(row.createdAt),
+      lastSeenAt: new Date(row.lastSeenAt),
+      expiresAt: new Date(row.expiresAt),
+      userAgent: row.userAgent,
+      current: row.key === currentKey,
+    }));
+  }
+
+  /** Ends every session of `userId`, except the one of `options.except` when given. */
+  async revokeUserSessions(userId: string, options: { except?: Session<Data> } = {}): Promise<number> {
+    const exceptKey = options.except ? internalState(options.except).key ?? undefined : undefined;
+    return this.#call(() => this.store.destroyByUser(userId, exceptKey));
+  }
+
+  /** Ends one session of `userId` by the `handle` from `listUserSessions`; false when it is not theirs. */
+  async revokeUserSession(userId: string, handle: string): Promise<boolean> {
+    const now = this.#ctx.now();
+    const rows = await this.#call(() => this.store.listByUser(userId, now));
+    if (!rows.some((row) => row.key === handle)) return false;
+    await this.#call(() => this.store.destroy(handle));
+    return true;
+  }
+
+  /** Django's `clearsessions`: deletes expired records in batches. */
+  clearExpired(options?: ClearExpiredOptions): Promise<number> {
+    return this.store.clearExpired(this.#ctx.now(), options);
+  }
+
+  stats(): Promise<StoreStats> {
+    return this.store.stats(this.#ctx.now());
+  }
+
+  // ---- internals ---------------------------------------------------------------
+
+  #wrap(state: SessionState): Session<Data> {
+    return new Session<Data>(state, this.#ctx);
+  }
+
+  #expiresAt(session: Session<Data>, now: number): number {
+    // Browser-close sessions still expire on the server after the default age, as in Django.
+    if (session.expiresAtBrowserClose) return now + this.#ctx.maxAge * 1000;
+    const date = session.expiryDate.getTime();
+    return date;
+  }
+
+  #needsTouch(session: Session<Data>, s: SessionState, now: number): boolean {
+    if (!this.#rolling || s.key === null) return false;
+    // Absolute expiry dates (setExpiry(Date)) do not slide.
+    if (s.raw.get(EXPIRY_KEY)?.startsWith('{')) return false;
+    return s.expiresAt - now < session.expiryAge * 1000 - this.#touchAfterMs;
+  }
+
+  #cookieFor(session: Session<Data>, s: SessionState, now: number): string {
+    const value = this.#signer.sign(s.id!);
+    return sessionCookie(this.cookie, value, session.expiresAtBrowserClose ? undefined : s.expiresAt, now);
+  }
+
+  async #create(s: SessionState, expiresAt: number, now: number): Promise<void> {
+    const data: Record<string, string> = Object.create(null);
+    for (const [k, v] of s.raw) data[k] = v;
+    const record: SessionRecord = {
+      data,
+      expiresAt,
+      createdAt: s.isNew ? now : s.createdAt,
+      lastSeenAt: now,
+      userId: s.userId,
+      userAgent: s.userAgent,
+    };
+    for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
+      const id = this.#generateId();
+      if (!isValidSessionId(id)) throw new SessionError('ERR_SESSION_CONFIG', 'generateId() returned an ID that fails isValidSessionId().');
+      const key = storeKeyFor(id);
+      if (await this.#call(() => this.store.create(key, record))) {
+        s.id = id;
+        s.key = key;
+        return;
+      }
+    }
+    throw new SessionError('ERR_STORE_UNAVAILABLE', `Store ${this.store.name} refused ${MAX_CREATE_ATTEMPTS} fresh session IDs.`);
+  }
+
+  async #update(s: SessionState, expiresAt: number, now: number): Promise<void> {
+    const set: Record<string, string> = Object.create(null);
+    const source = s.replace ? s.raw.keys() : s.dirty.values();
+    for (const k of source) {
+      const raw = s.raw.get(k);
+      if (raw !== undefined) set[k] = raw;
+    }
+    const change = {
+      set,
+      unset: [...s.removed],
+      replace: s.replace,
+      expiresAt,
+      lastSeenAt: now,
+      ...(s.userIdChanged ? { userId: s.userId } : {}),
+    };
+    const key = s.key!;
+    const ok = await this.#call(() => this.store.update(key, change, now));
+    if (!ok) {
+      throw new SessionError(
+        'ERR_SESSION_INTERRUPTED',
+        'The session was deleted while this request was running (a logout or revocation elsewhere); its changes were not saved.',
+      );
+    }
+  }
+
+  /** Runs one store call under the timeout, turning failures into `ERR_STORE_UNAVAILABLE`. */
+  async #call<T>(fn: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} did not answer within ${this.#timeout} ms.`)),
+          this.#timeout,
+        );
+      });
+      return await Promise.race([fn(), timeout]);
+    } catch (err) {
+      if (err instanceof SessionError) throw err;
+      throw new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} failed: ${(err as Error)?.message ?? err}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function isUsableRecord(record: SessionRecord | null, now: number): record is SessionRecord {
+  return (
+    record !== null &&
+    typeof record === 'object' &&
+    typeof record.data === 'object' &&
+    record.data !== null &&
+    typeof record.expiresAt === 'number' &&
+    record.expiresAt > now // the core enforces expiry itself, whatever a store returns
+  );
+}
+
+/** `SESSION_SECRET` form: comma-separated, newest first, blanks ignored. */
+export function splitSecrets(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/** What an adapter needs to write headers on its framework's response. */
+export interface HeaderTarget {
+  get(name: string): string | undefined;
+  set(name: string, value: string): void;
+  append(name: string, value: string): void;
+}
+
+/**
+ * Writes a commit's headers: `Set-Cookie`, `Vary: Cookie` (merged), and — on any response that
+ * sets a session cookie — a Cache-Control that keeps shared caches from storing it.
+ */
+export function applySessionHeaders(result: CommitResult, target: HeaderTarget): void {
+  if (result.vary) {
+    const vary = target.get('vary');
+    if (!vary) target.set('Vary', 'Cookie');
+    else if (!/(^|,)\s*(cookie|\*)\s*(,|$)/i.test(vary)) target.set('Vary', `${vary}, Cookie`);
+  }
+  if (result.setCookie !== undefined) {
+    target.append('Set-Cookie', result.setCookie);
+    target.set('Cache-Control', privateCacheControl(target.get('cache-control')));
+  }
+}
+
+/** Drops `public` and `s-maxage` and adds `private`: the response carries one visitor's cookie. */
+export function privateCacheControl(existing: string | undefined): string {
+  if (!existing) return 'private';
+  const kept = existing
+    .split(',')
+    .map((d) => d.trim())
+    .filter((d) => d.length > 0 && !/^(public|s-maxage\s*=.*)$/i.test(d));
+  if (!kept.some((d) => /^(private|no-store)$/i.test(d))) kept.unshift('private');
+  return kept.join(', ');
+}

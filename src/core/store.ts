@@ -1,0 +1,98 @@
+/**
+ * The one store contract. Every guarantee maps to a native primitive of each backend
+ * (INSERT vs UPDATE … WHERE, SET NX vs SET XX, open with `wx`), and one conformance suite
+ * (`cloakroom/testing`) proves it on every store.
+ *
+ * Stores never see cookies or session IDs: the core hands them `key`, the SHA-256 of the ID.
+ * Times are epoch milliseconds.
+ */
+
+/** What a store keeps for one session. */
+export interface SessionRecord {
+  /** Each session key's value, already serialized by the core (JSON text). */
+  data: Record<string, string>;
+  /** When the record stops existing for `get` (epoch ms). Enforced by the store and again by the core. */
+  expiresAt: number;
+  createdAt: number;
+  /** Last time a request saved or touched this session. */
+  lastSeenAt: number;
+  /** The user this session is bound to by `session.login(userId)`, for listing and revocation. */
+  userId: string | null;
+  /** The User-Agent of the request that created the record, for "your sessions" pages. */
+  userAgent: string | null;
+}
+
+/**
+ * The part of a session one request changed. Only these keys are written, atomically, so
+ * parallel requests that write different keys all keep their writes.
+ */
+export interface SessionChange {
+  /** Keys to write (serialized values). */
+  set: Record<string, string>;
+  /** Keys to remove. */
+  unset: string[];
+  /** When true the stored data becomes exactly `set` (the handler called `clear()`). */
+  replace: boolean;
+  expiresAt: number;
+  lastSeenAt: number;
+  /** A new binding; `undefined` leaves the stored one alone. */
+  userId?: string | null;
+}
+
+/** One row of a user's session list. */
+export interface UserSessionInfo {
+  key: string;
+  createdAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+  userAgent: string | null;
+}
+
+export interface ClearExpiredOptions {
+  /** Records deleted per round trip; stores bound the work of one statement with it. */
+  batchSize?: number;
+  /** Called after each batch with the running total. */
+  onProgress?: (deleted: number) => void;
+}
+
+export interface StoreStats {
+  live: number;
+  expired: number;
+}
+
+export interface SessionStore {
+  /** A short name for logs and errors, e.g. `sqlite:./data/sessions.db` (no passwords). */
+  readonly name: string;
+  /** The record, or null when there is none or it has expired. */
+  get(key: string, now: number): Promise<SessionRecord | null>;
+  /** Inserts; resolves false (and changes nothing) when the key already exists. */
+  create(key: string, record: SessionRecord): Promise<boolean>;
+  /**
+   * Applies `change` atomically; resolves false (and changes nothing) when the record is gone
+   * or expired, so a request racing a logout cannot bring the session back.
+   */
+  update(key: string, change: SessionChange, now: number): Promise<boolean>;
+  /** Moves the expiry without rewriting data; false when the record is gone. */
+  touch(key: string, expiresAt: number, lastSeenAt: number, now: number): Promise<boolean>;
+  /** Removes the record; a missing record is not an error. */
+  destroy(key: string): Promise<void>;
+  /** Deletes expired records in batches; resolves the number deleted. */
+  clearExpired(now: number, options?: ClearExpiredOptions): Promise<number>;
+  /** The live sessions bound to `userId`, newest activity first. */
+  listByUser(userId: string, now: number): Promise<UserSessionInfo[]>;
+  /** Removes every session of `userId` except `exceptKey`; resolves the number removed. */
+  destroyByUser(userId: string, exceptKey?: string): Promise<number>;
+  /** Live and expired record counts (for `cloakroom stats`). */
+  stats(now: number): Promise<StoreStats>;
+  /** Releases connections and timers. */
+  close(): Promise<void>;
+}
+
+/** Applies a change to a plain data map: the reference semantics every store must match. */
+export function applyChange(data: Record<string, string>, change: SessionChange): Record<string, string> {
+  const next: Record<string, string> = Object.create(null);
+  if (!change.replace) for (const k of Object.keys(data)) next[k] = data[k]!;
+  for (const k of change.unset) delete next[k];
+  for (const k of Object.keys(change.set)) next[k] = change.set[k]!;
+  return next;
+}
