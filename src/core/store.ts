@@ -96,3 +96,24 @@ export function applyChange(data: Record<string, string>, change: SessionChange)
   for (const k of Object.keys(change.set)) next[k] = change.set[k]!;
   return next;
 }
+
+/**
+ * A store that keeps the whole session in the cookie itself (sealed with authenticated
+ * encryption). It cannot list or revoke sessions server-side, nor merge parallel writes:
+ * the last response's cookie wins. The manager calls `seal` at commit and `unseal` at load.
+ */
+export interface StatelessStore {
+  readonly name: string;
+  readonly stateless: true;
+  /** The cookie value for `record`; throws `ERR_SESSION_TOO_LARGE` past the cookie size limit. */
+  seal(record: SessionRecord): string;
+  /** The record in a cookie value, or null when it is forged, garbled, from a retired key, or expired. */
+  unseal(value: string, now: number): SessionRecord | null;
+  /** The longest cookie value `unseal` accepts (used to bound parsing). */
+  readonly maxValueLength: number;
+  close(): Promise<void>;
+}
+
+export function isStatelessStore(store: SessionStore | StatelessStore): store is StatelessStore {
+  return (store as StatelessStore).stateless === true;
+}

@@ -1,0 +1,1 @@
+export { describeStoreConformance, newStoreKey, sampleRecord, type ConformanceOptions } from './conformance.js';

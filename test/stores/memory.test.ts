@@ -1,0 +1,44 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { describeStoreConformance, newStoreKey, sampleRecord } from '../../src/testing/index.ts';
+import { MemoryStore } from '../../src/stores/memory.ts';
+
+describeStoreConformance({
+  name: 'memory',
+  setup: async () => new MemoryStore({ sweepInterval: 0 }),
+});
+
+describe('memory store specifics', () => {
+  it('evicts the least recently used session past maxEntries', async () => {
+    const store = new MemoryStore({ maxEntries: 3, sweepInterval: 0 });
+    const keys = [newStoreKey(), newStoreKey(), newStoreKey(), newStoreKey()];
+    for (const key of keys.slice(0, 3)) await store.create(key, sampleRecord({ a: 1 }));
+    await store.get(keys[0]!, Date.now()); // keys[0] becomes most recently used
+    await store.create(keys[3]!, sampleRecord({ a: 1 }));
+    assert.equal(store.size, 3);
+    assert.ok(await store.get(keys[0]!, Date.now()));
+    assert.equal(await store.get(keys[1]!, Date.now()), null, 'the least recently used one went');
+    await store.close();
+  });
+
+  it('its sweep timer does not keep the process alive', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const script = `import { MemoryStore } from ${JSON.stringify(new URL('../../src/stores/memory.ts', import.meta.url).href)}; new MemoryStore({ sweepInterval: 10 });`;
+    const started = Date.now();
+    const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 10_000 });
+    assert.equal(result.status, 0, String(result.stderr));
+    assert.ok(Date.now() - started < 10_000);
+  });
+
+  it('sweeps expired records on its own', async () => {
+    const store = new MemoryStore({ sweepInterval: 20 });
+    await store.create(newStoreKey(), sampleRecord({ a: 1 }, 5));
+    await new Promise((r) => setTimeout(r, 80));
+    assert.equal(store.size, 0);
+    await store.close();
+  });
+
+  it('refuses a nonsensical bound', () => {
+    assert.throws(() => new MemoryStore({ maxEntries: 0 }), { code: 'ERR_SESSION_CONFIG' });
+  });
+});
