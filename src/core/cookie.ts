@@ -59,7 +59,7 @@ export function resolveCookieOptions(options: CookieOptions = {}): ResolvedCooki
  * The raw value of cookie `name` in a Cookie header, or undefined. Bounded: oversized
  * headers and values are ignored, never parsed at length. Never throws.
  */
-export function readCookie(header: string | undefined | null, name: string): string | undefined {
+export function readCookie(header: string | undefined | null, name: string, maxLength = MAX_VALUE_LENGTH): string | undefined {
   if (!header || header.length > MAX_COOKIE_HEADER) return undefined;
   // Most requests without our cookie skip the parse entirely.
   if (!header.includes(name)) return undefined;
@@ -69,7 +69,7 @@ export function readCookie(header: string | undefined | null, name: string): str
   } catch {
     return undefined;
   }
-  if (value === undefined || value.length === 0 || value.length > MAX_VALUE_LENGTH) return undefined;
+  if (value === undefined || value.length === 0 || value.length > maxLength) return undefined;
   return value;
 }
 

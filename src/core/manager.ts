@@ -3,11 +3,12 @@ import { deletionCookie, readCookie, resolveCookieOptions, sessionCookie, type C
 import { Signer } from './signing.js';
 import { generateSessionId, isValidSessionId, storeKeyFor } from './session-id.js';
 import { blankState, EXPIRY_KEY, internalState, Session, type SessionContext, type SessionDataShape, type SessionState } from './session.js';
-import type { ClearExpiredOptions, SessionRecord, SessionStore, StoreStats } from './store.js';
+import { isStatelessStore, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats } from './store.js';
 import { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './csrf.js';
 
 export interface SessionManagerOptions {
-  store: SessionStore;
+  /** Where sessions live: a server-side `SessionStore`, or a `StatelessStore` (the cookie store). */
+  store: SessionStore | StatelessStore;
   /** HMAC secrets, newest first: the first signs, all verify. A comma-separated string works too. */
   secrets: string | readonly string[];
   cookie?: CookieOptions;
@@ -69,6 +70,8 @@ const MAX_CREATE_ATTEMPTS = 4;
 export class SessionManager<Data extends SessionDataShape = Record<string, unknown>> {
   readonly store: SessionStore;
   readonly cookie: ResolvedCookieOptions;
+  /** Set when sessions live in the cookie itself; `store` then refuses every call. */
+  readonly #stateless: StatelessStore | null;
   readonly #signer: Signer;
   readonly #ctx: SessionContext;
   readonly #saveEveryRequest: boolean;
@@ -79,7 +82,8 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
 
   constructor(options: SessionManagerOptions) {
     if (!options.store) throw new SessionError('ERR_SESSION_CONFIG', 'SessionManager needs a store.');
-    this.store = options.store;
+    this.#stateless = isStatelessStore(options.store) ? options.store : null;
+    this.store = this.#stateless ? unsupportedStore(this.#stateless) : (options.store as SessionStore);
     this.cookie = resolveCookieOptions(options.cookie);
     const secrets = typeof options.secrets === 'string' ? splitSecrets(options.secrets) : [...(options.secrets ?? [])];
     this.#signer = new Signer(secrets);
@@ -100,8 +104,9 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   async load(cookieHeader: string | undefined | null, context?: LoadContext): Promise<Session<Data>> {
     const now = this.#ctx.now();
     const userAgent = context?.userAgent ? context.userAgent.slice(0, 512) : null;
-    const value = readCookie(cookieHeader, this.cookie.name);
+    const value = readCookie(cookieHeader, this.cookie.name, this.#stateless?.maxValueLength);
     if (value === undefined) return this.#wrap(blankState(now, false, userAgent));
+    if (this.#stateless) return this.#wrap(this.#unseal(this.#stateless, value, now, userAgent));
     const id = this.#signer.unsign(value);
     if (id === null || !isValidSessionId(id)) return this.#wrap(blankState(now, true, userAgent));
     const key = storeKeyFor(id);
@@ -136,6 +141,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
       for (const key of keys) await this.#call(() => this.store.destroy(key));
     }
     if (response.status >= 500) return result;
+    if (this.#stateless) return this.#commitSealed(this.#stateless, session, s, now, result);
 
     if (s.raw.size === 0) {
       if (s.key !== null) {
@@ -226,6 +232,42 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
 
   // ---- internals ---------------------------------------------------------------
 
+  #unseal(store: StatelessStore, value: string, now: number, userAgent: string | null): SessionState {
+    const state = blankState(now, true, userAgent);
+    let record: SessionRecord | null = null;
+    try {
+      record = store.unseal(value, now);
+    } catch {
+      record = null; // a garbled cookie is no session, never a 5xx
+    }
+    if (!isUsableRecord(record, now)) return state;
+    state.isNew = false;
+    state.raw = new Map(Object.entries(record.data));
+    state.expiresAt = record.expiresAt;
+    state.createdAt = record.createdAt;
+    state.userId = record.userId;
+    state.userAgent = record.userAgent;
+    return state;
+  }
+
+  /** The stateless commit: the whole session is sealed into the cookie; no ID, no store call. */
+  #commitSealed(store: StatelessStore, session: Session<Data>, s: SessionState, now: number, result: CommitResult): CommitResult {
+    if (s.raw.size === 0) {
+      if (s.hadCookie) result.setCookie = deletionCookie(this.cookie);
+      return result;
+    }
+    const due = this.#needsTouch(session, s, now);
+    if (!s.modified && !this.#saveEveryRequest && !due) return result;
+    const expiresAt = this.#expiresAt(session, now);
+    const data: Record<string, string> = Object.create(null);
+    for (const [k, v] of s.raw) data[k] = v;
+    const value = store.seal({ data, expiresAt, createdAt: s.createdAt, lastSeenAt: now, userId: s.userId, userAgent: s.userAgent });
+    s.expiresAt = expiresAt;
+    s.modified = false;
+    result.setCookie = sessionCookie(this.cookie, value, session.expiresAtBrowserClose ? undefined : expiresAt, now);
+    return result;
+  }
+
   #wrap(state: SessionState): Session<Data> {
     return new Session<Data>(state, this.#ctx);
   }
@@ -238,7 +280,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   }
 
   #needsTouch(session: Session<Data>, s: SessionState, now: number): boolean {
-    if (!this.#rolling || s.key === null) return false;
+    if (!this.#rolling || (s.key === null && (this.#stateless === null || s.isNew))) return false;
     // Absolute expiry dates (setExpiry(Date)) do not slide.
     if (s.raw.get(EXPIRY_KEY)?.startsWith('{')) return false;
     return s.expiresAt - now < session.expiryAge * 1000 - this.#touchAfterMs;
@@ -327,6 +369,29 @@ function isUsableRecord(record: SessionRecord | null, now: number): record is Se
     typeof record.expiresAt === 'number' &&
     record.expiresAt > now // the core enforces expiry itself, whatever a store returns
   );
+}
+
+/** Stands in for `manager.store` when sessions live in cookies: every server-side operation is refused. */
+function unsupportedStore(store: StatelessStore): SessionStore {
+  const refuse = async (): Promise<never> => {
+    throw new SessionError(
+      'ERR_STORE_UNSUPPORTED',
+      `${store.name} keeps sessions in the cookie: there is nothing on the server to list, revoke or clear.`,
+    );
+  };
+  return {
+    name: store.name,
+    get: refuse,
+    create: refuse,
+    update: refuse,
+    touch: refuse,
+    destroy: refuse,
+    clearExpired: refuse,
+    listByUser: refuse,
+    destroyByUser: refuse,
+    stats: refuse,
+    close: () => store.close(),
+  };
 }
 
 /** `SESSION_SECRET` form: comma-separated, newest first, blanks ignored. */
