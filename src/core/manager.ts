@@ -1,4 +1,5 @@
 import { SessionError } from './errors.js';
+import { withDeadline } from './deadline.js';
 import { deletionCookie, readCookie, resolveCookieOptions, sessionCookie, type CookieOptions, type ResolvedCookieOptions } from './cookie.js';
 import { Signer } from './signing.js';
 import { generateSessionId, isValidSessionId, storeKeyFor } from './session-id.js';
@@ -79,6 +80,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   readonly #touchAfterMs: number;
   readonly #timeout: number;
   readonly #generateId: () => string;
+  readonly #verified = new Map<string, VerifiedCookie>();
 
   constructor(options: SessionManagerOptions) {
     if (!options.store) throw new SessionError('ERR_SESSION_CONFIG', 'SessionManager needs a store.');
@@ -107,9 +109,9 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     const value = readCookie(cookieHeader, this.cookie.name, this.#stateless?.maxValueLength);
     if (value === undefined) return this.#wrap(blankState(now, false, userAgent));
     if (this.#stateless) return this.#wrap(this.#unseal(this.#stateless, value, now, userAgent));
-    const id = this.#signer.unsign(value);
-    if (id === null || !isValidSessionId(id)) return this.#wrap(blankState(now, true, userAgent));
-    const key = storeKeyFor(id);
+    const verified = this.#verify(value);
+    if (verified === null) return this.#wrap(blankState(now, true, userAgent));
+    const { id, key } = verified;
     const record = await this.#call(() => this.store.get(key, now));
     if (!isUsableRecord(record, now)) return this.#wrap(blankState(now, true, userAgent));
     const state = blankState(now, true, userAgent);
@@ -288,6 +290,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
 
   #cookieFor(session: Session<Data>, s: SessionState, now: number): string {
     const value = this.#signer.sign(s.id!);
+    this.#remember(value, s.id!, s.key!);
     return sessionCookie(this.cookie, value, session.expiresAtBrowserClose ? undefined : s.expiresAt, now);
   }
 
@@ -342,23 +345,44 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
 
   /** Runs one store call under the timeout, turning failures into `ERR_STORE_UNAVAILABLE`. */
   async #call<T>(fn: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} did not answer within ${this.#timeout} ms.`)),
-          this.#timeout,
-        );
-      });
-      return await Promise.race([fn(), timeout]);
+      return await withDeadline(fn(), this.#timeout, () =>
+        new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} did not answer within ${this.#timeout} ms.`),
+      );
     } catch (err) {
       if (err instanceof SessionError) throw err;
       throw new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} failed: ${(err as Error)?.message ?? err}`, { cause: err });
-    } finally {
-      clearTimeout(timer);
     }
   }
+
+  /**
+   * The ID and store key in a cookie value, or null when it is forged or malformed. Verified
+   * values are remembered (bounded), so a returning visitor costs no HMAC and no hash: the
+   * answer for the same string under the same secrets can never change.
+   */
+  #verify(value: string): VerifiedCookie | null {
+    const hit = this.#verified.get(value);
+    if (hit !== undefined) return hit;
+    const id = this.#signer.unsign(value);
+    if (id === null || !isValidSessionId(id)) return null;
+    return this.#remember(value, id, storeKeyFor(id));
+  }
+
+  #remember(value: string, id: string, key: string): VerifiedCookie {
+    if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
+    const entry = { id, key };
+    this.#verified.set(value, entry);
+    return entry;
+  }
 }
+
+interface VerifiedCookie {
+  id: string;
+  key: string;
+}
+
+/** Verified cookie values remembered per manager (~200 bytes each: ~2 MB at most). */
+const VERIFIED_CACHE_SIZE = 10_000;
 
 function isUsableRecord(record: SessionRecord | null, now: number): record is SessionRecord {
   return (

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { SessionError } from './errors.js';
 
 /** Secrets shorter than this are refused: an HMAC key is only as strong as its guessability. */
@@ -14,7 +14,7 @@ export const MIN_SECRET_LENGTH = 32;
  * signer.unsign(value) === id;    // or null when forged, truncated or signed by an unknown secret
  */
 export class Signer {
-  readonly #secrets: Buffer[];
+  readonly #secrets: KeyObject[];
 
   constructor(secrets: readonly string[]) {
     if (secrets.length === 0) {
@@ -28,15 +28,16 @@ export class Signer {
         );
       }
     }
-    this.#secrets = secrets.map((s) => Buffer.from(s, 'utf8'));
+    // KeyObjects skip re-importing the key material on every HMAC.
+    this.#secrets = secrets.map((s) => createSecretKey(Buffer.from(s, 'utf8')));
   }
 
-  #mac(secret: Buffer, payload: string): Buffer {
-    return createHmac('sha256', secret).update(payload).digest();
+  #mac(secret: KeyObject, payload: string): string {
+    return createHmac('sha256', secret).update(payload).digest('base64url');
   }
 
   sign(payload: string): string {
-    return `${payload}.${this.#mac(this.#secrets[0]!, payload).toString('base64url')}`;
+    return `${payload}.${this.#mac(this.#secrets[0]!, payload)}`;
   }
 
   /** The payload when the MAC verifies under any secret, else null. Never throws on input. */
@@ -50,7 +51,7 @@ export class Signer {
     if (macText.length !== 43) return null;
     const given = Buffer.from(macText, 'latin1');
     for (const secret of this.#secrets) {
-      if (timingSafeEqual(given, Buffer.from(this.#mac(secret, payload).toString('base64url'), 'latin1'))) return payload;
+      if (timingSafeEqual(given, Buffer.from(this.#mac(secret, payload), 'latin1'))) return payload;
     }
     return null;
   }
