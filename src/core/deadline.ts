@@ -1,6 +1,7 @@
 /**
- * Bounds how long a store call may take, without a timer per call: one shared, unref'd
- * watchdog interval runs only while calls are pending and rejects the overdue ones.
+ * Bounds how long a store call may take, without a timer per call: one shared watchdog
+ * interval runs only while calls are pending and rejects the overdue ones. It is not unref'd
+ * on purpose: a pending call must end in an answer (a 503), not vanish with the process.
  * `setTimeout` + `clearTimeout` + `Promise.race` per call cost more than the memory store's
  * whole lookup on the read path; this costs one Set insert and delete.
  * A call is rejected between `ms` and `ms + tick` after it started (tick ≤ 50 ms).
@@ -38,7 +39,6 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, error: () => Er
       tickMs = Math.max(5, Math.min(50, Math.floor(ms / 4)));
       if (watchdog) clearInterval(watchdog);
       watchdog = setInterval(sweep, tickMs);
-      watchdog.unref(); // a pending store call must not be what keeps a process alive
     }
     promise.then(
       (value) => {
