@@ -1,0 +1,210 @@
+/**
+ * Issue 3 §3: a store unreachable at startup is a clear error naming its URL; a store that goes
+ * away mid-traffic (hung or refused) costs each request a bounded 503 and never the process,
+ * and service comes back by itself when the store does. Uses a real redis-server of its own on a
+ * spare port, so it can stop, kill and restart it.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { SessionManager } from '../../src/core/manager.ts';
+import { SessionError, publicMessage } from '../../src/core/errors.ts';
+import { withSession } from '../../src/adapters/node.ts';
+import { createRedisStoreFromUrl, type RedisStore } from '../../src/stores/redis.ts';
+import { freeRedisPort, redisBinariesOrSkip, startRedisServer, type RedisProcess } from '../helpers/redis-cluster.ts';
+
+const skip = redisBinariesOrSkip();
+const STORE_TIMEOUT = 1000;
+/** The store timeout plus slack for a loaded 2-core machine. */
+const BOUND_MS = 1500;
+const UNAVAILABLE_BODY = publicMessage(new SessionError('ERR_STORE_UNAVAILABLE', ''));
+const SECRET = 'fault-test-secret-0123456789abcdef-0123456789';
+
+describe('redis unreachable at startup', { skip }, () => {
+  it('fails within connectTimeout with ERR_STORE_UNAVAILABLE naming the URL, without the password', async () => {
+    const port = await freeRedisPort(); // nothing listens there
+    const url = `redis://:hunter2@127.0.0.1:${port}/1`;
+    const started = Date.now();
+    await assert.rejects(createRedisStoreFromUrl(url, { connectTimeout: 500 }), (err: SessionError) => {
+      assert.equal(err.code, 'ERR_STORE_UNAVAILABLE');
+      assert.ok(err.message.includes(`redis://127.0.0.1:${port}/1`), err.message);
+      assert.ok(!err.message.includes('hunter2'), err.message);
+      assert.match(err.message, /ECONNREFUSED/);
+      return true;
+    });
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed < 1500, `took ${elapsed} ms`);
+  });
+
+  it('a cluster URL whose nodes are all down fails the same way', async () => {
+    const [a, b] = [await freeRedisPort(), await freeRedisPort()];
+    const url = `redis+cluster://127.0.0.1:${a},127.0.0.1:${b}`;
+    await assert.rejects(createRedisStoreFromUrl(url, { connectTimeout: 500 }), (err: SessionError) => {
+      assert.equal(err.code, 'ERR_STORE_UNAVAILABLE');
+      assert.ok(err.message.includes(url), err.message);
+      return true;
+    });
+  });
+
+  for (const scheme of ['redis', 'redis+cluster'] as const) {
+    it(`a failed ${scheme} startup leaves no reconnect timer behind: the process exits by itself, at once`, async () => {
+      const port = await freeRedisPort();
+      const url = `${scheme}://127.0.0.1:${port}`;
+      const module = JSON.stringify(new URL('../../src/stores/redis.ts', import.meta.url).href);
+      const script = `import { createRedisStoreFromUrl } from ${module};
+        try { await createRedisStoreFromUrl('${url}', { connectTimeout: 300 }); }
+        catch (err) { console.log(err.code + ' ' + err.message); }
+        const rejectedAt = Date.now();
+        process.on('exit', () => console.log('exit-after-ms ' + (Date.now() - rejectedAt)));`;
+      const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { timeout: 15_000, encoding: 'utf8' });
+      assert.equal(result.status, 0, result.stderr);
+      assert.ok(result.stdout.startsWith(`ERR_STORE_UNAVAILABLE Session store ${url} is unreachable`), result.stdout);
+      const lingered = Number(/exit-after-ms (\d+)/.exec(result.stdout)?.[1]);
+      assert.ok(lingered < 1000, `the process lingered ${lingered} ms after the failed startup`);
+    });
+  }
+});
+
+interface Answer {
+  status: number;
+  body: string;
+  ms: number;
+  cookie: string | undefined;
+}
+
+describe('redis going away mid-traffic', { skip }, () => {
+  const problems: unknown[] = [];
+  const onProblem = (err: unknown) => problems.push(err);
+  let dir: string;
+  let port: number;
+  let redis: RedisProcess;
+  let store: RedisStore;
+  let server: Server;
+  let base: string;
+  let cookie: string;
+
+  before(async () => {
+    process.on('unhandledRejection', onProblem);
+    process.on('uncaughtException', onProblem);
+    dir = mkdtempSync(join(tmpdir(), 'cloakroom-redis-fault-'));
+    port = await freeRedisPort();
+    redis = await startRedisServer(port, dir);
+    store = await createRedisStoreFromUrl(`redis://127.0.0.1:${port}`, { prefix: 'fault:' });
+    const manager = new SessionManager({ store, secrets: [SECRET], storeTimeout: STORE_TIMEOUT });
+    server = createServer(
+      withSession(manager, (req, res, session) => {
+        if (req.url === '/write') session.set('n', ((session.get('n') as number | undefined) ?? 0) + 1);
+        res.end(`n=${session.get('n') ?? 0}`);
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  after(async () => {
+    await redis?.kill();
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    await store?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    process.off('unhandledRejection', onProblem);
+    process.off('uncaughtException', onProblem);
+  });
+
+  async function request(path: string, withCookie: string | undefined): Promise<Answer> {
+    const started = performance.now();
+    const res = await fetch(base + path, { headers: withCookie ? { cookie: withCookie } : {}, signal: AbortSignal.timeout(10_000) });
+    const body = await res.text();
+    return { status: res.status, body, ms: performance.now() - started, cookie: res.headers.get('set-cookie')?.split(';')[0] };
+  }
+
+  /** A burst of reads (with the cookie: a store get) and writes (no cookie: a store create). */
+  async function burst(): Promise<Answer[]> {
+    return Promise.all([
+      ...Array.from({ length: 5 }, () => request('/', cookie)),
+      ...Array.from({ length: 5 }, () => request('/write', undefined)),
+      ...Array.from({ length: 5 }, () => request('/write', cookie)),
+    ]);
+  }
+
+  function assertBounded503s(answers: Answer[], label: string): void {
+    for (const a of answers) {
+      assert.equal(a.status, 503, `${label}: ${a.status} ${a.body}`);
+      assert.equal(a.body, UNAVAILABLE_BODY);
+      assert.equal(a.cookie, undefined, `${label}: no cookie on a 503`);
+      assert.ok(a.ms <= BOUND_MS, `${label}: a request took ${a.ms.toFixed(0)} ms (bound ${BOUND_MS})`);
+    }
+    const worst = Math.max(...answers.map((a) => a.ms));
+    process.stderr.write(`# ${label}: ${answers.length} requests, all 503, slowest ${worst.toFixed(0)} ms\n`);
+  }
+
+  /** Polls until `path` answers 200; resolves the answer and how long recovery took. Bounded. */
+  async function recovers(path: string, withCookie: string | undefined, label: string): Promise<Answer> {
+    const started = Date.now();
+    while (Date.now() - started < 15_000) {
+      const a = await request(path, withCookie);
+      if (a.status === 200) {
+        process.stderr.write(`# ${label}: recovered after ${Date.now() - started} ms\n`);
+        return a;
+      }
+      assert.equal(a.status, 503, `${label}: only 503s while recovering, got ${a.status}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.fail(`${label}: no 200 within 15 s`);
+  }
+
+  it('serves normally with Redis up', async () => {
+    const first = await request('/write', undefined);
+    assert.equal(first.status, 200);
+    assert.equal(first.body, 'n=1');
+    cookie = first.cookie!;
+    assert.ok(cookie);
+    assert.equal((await request('/', cookie)).body, 'n=1');
+  });
+
+  it('a hung Redis (SIGSTOP): every request ends with 503 within the bound; SIGCONT recovers by itself', async () => {
+    redis.signal('SIGSTOP');
+    try {
+      assertBounded503s(await burst(), 'SIGSTOP round 1');
+      assertBounded503s(await burst(), 'SIGSTOP round 2');
+    } finally {
+      redis.signal('SIGCONT');
+    }
+    const back = await recovers('/', cookie, 'SIGCONT');
+    assert.equal(back.body, 'n=1', 'the session survived the hang (each request failed at its load, before any write)');
+  });
+
+  it('a crashed Redis (SIGKILL, connection refused): 503s within the bound; a restart on the same port recovers', async () => {
+    redis.signal('SIGKILL');
+    await redis.kill();
+    assertBounded503s(await burst(), 'SIGKILL');
+    // A moment later the client is between reconnection attempts: still fast 503s.
+    await new Promise((r) => setTimeout(r, 700));
+    assertBounded503s(await burst(), 'SIGKILL +700 ms');
+    redis = await startRedisServer(port, dir);
+    // Redis kept nothing on disk: the old session is gone, a new one is made.
+    const back = await recovers('/write', cookie, 'restart after SIGKILL');
+    assert.equal(back.body, 'n=1');
+    cookie = back.cookie!;
+  });
+
+  it('a Redis shut down cleanly (SHUTDOWN NOSAVE): 503s within the bound; a restart recovers', async () => {
+    const shutdown = spawnSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave'], { timeout: 5000 });
+    assert.ok(shutdown.status !== null);
+    await redis.kill();
+    assertBounded503s(await burst(), 'SHUTDOWN');
+    redis = await startRedisServer(port, dir);
+    const back = await recovers('/write', undefined, 'restart after SHUTDOWN');
+    assert.equal(back.body, 'n=1');
+  });
+
+  it('raised no unhandled rejection or uncaught exception, and the process is still serving', async () => {
+    assert.deepEqual(problems, []);
+    assert.equal((await request('/', undefined)).status, 200);
+  });
+});
