@@ -27,7 +27,8 @@ export function csrfTokenMatches(secret: string, token: unknown): boolean {
   if (!/^[A-Za-z0-9_-]+$/.test(token)) return false;
   const raw = Buffer.from(secret, 'base64url');
   const buf = Buffer.from(token, 'base64url');
-  if (buf.length !== raw.length * 2) return false;
+  // Only the canonical spelling counts: the last base64url character carries unused bits.
+  if (buf.length !== raw.length * 2 || buf.toString('base64url') !== token) return false;
   const unmasked = Buffer.allocUnsafe(raw.length);
   for (let i = 0; i < raw.length; i++) unmasked[i] = buf[i]! ^ buf[raw.length + i]!;
   return timingSafeEqual(unmasked, raw);
