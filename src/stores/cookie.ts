@@ -1,0 +1,154 @@
+/**
+ * The stateless "store": the whole session sealed into the cookie with AES-256-GCM.
+ *
+ * What a stateless store cannot do, by construction (choose a server store if you need these):
+ * - **Server-side revocation or listing.** The server keeps nothing, so "sign out everywhere",
+ *   "your sessions" pages and revoking one stolen cookie are impossible: a copied cookie stays
+ *   valid until the expiry sealed inside it. `flush()` only asks *this* browser to drop it.
+ *   (Rotating every secret invalidates every cookie at once: the only kill switch.)
+ * - **Merging parallel writes.** Each response carries the whole session; when two requests
+ *   change different keys in parallel, the browser keeps whichever Set-Cookie arrived last and
+ *   the other request's change is lost (the lost update server stores prevent).
+ * - **Hashed IDs at rest.** There are no IDs and no rest: the cookie *is* the session, so a
+ *   stolen cookie is the session itself, and the data travels (encrypted) on every request.
+ * - **Large sessions.** Browsers keep about 4096 bytes per cookie (RFC 6265 §6.1), so `seal`
+ *   refuses bigger sessions with `ERR_SESSION_TOO_LARGE` instead of letting the browser drop
+ *   the cookie silently.
+ *
+ * Format: `v1.` + base64url(IV ‖ ciphertext ‖ GCM tag). The IV is 96 random bits per seal
+ * (NIST SP 800-38D §8.2.2; with random IVs one key is good for 2^32 seals). The key for each
+ * secret is HKDF-SHA256(secret) with a label of its own, so it never equals the HMAC key the
+ * same secret gives the cookie signer. The first secret seals; every secret unseals (rotation).
+ */
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { SessionError } from '../core/errors.js';
+import { MIN_SECRET_LENGTH } from '../core/signing.js';
+import { splitSecrets } from '../core/manager.js';
+import type { SessionRecord, StatelessStore } from '../core/store.js';
+
+export interface CookieStoreOptions {
+  /** Secrets, newest first (a comma-separated string works too): the first seals, all unseal. */
+  secrets: string | readonly string[];
+  /** The whole Set-Cookie line a browser must keep, in bytes (RFC 6265 §6.1 asks for at least 4096). Default 4096. */
+  maxSetCookieBytes?: number;
+  /**
+   * Bytes of that budget kept for `name=` and the attributes. Default 256: `sessionid=` (10),
+   * `; Max-Age=1209600; Expires=Thu, 01 Jan 2026 00:00:00 GMT; Path=/; HttpOnly; Secure;
+   * SameSite=Strict; Partitioned; Priority=Medium` (about 140) and a Domain of up to 100.
+   */
+  reservedBytes?: number;
+}
+
+const VERSION = 'v1';
+const PREFIX = `${VERSION}.`;
+const AAD = Buffer.from(`cloakroom cookie store ${VERSION}`);
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/**
+ * Seals whole sessions into the cookie (AES-256-GCM). See the module comment for what a
+ * stateless store cannot do.
+ *
+ * @example
+ * import { CookieStore } from 'cloakroom/stores/cookie';
+ * const store = new CookieStore({ secrets: process.env.SESSION_SECRET! }); // "new,old" rotates
+ * const value = store.seal(record);          // ≤ store.maxValueLength characters
+ * store.unseal(value, Date.now());           // the record, or null if forged/expired/garbled
+ */
+export class CookieStore implements StatelessStore {
+  readonly name = 'cookie:';
+  readonly stateless = true as const;
+  /** The longest value `seal` produces and `unseal` accepts: maxSetCookieBytes − reservedBytes (3840 by default). */
+  readonly maxValueLength: number;
+  readonly #keys: Buffer[];
+
+  constructor({ secrets, maxSetCookieBytes = 4096, reservedBytes = 256 }: CookieStoreOptions) {
+    const list = typeof secrets === 'string' ? splitSecrets(secrets) : [...(secrets ?? [])];
+    if (list.length === 0) throw new SessionError('ERR_SESSION_CONFIG', 'The cookie store needs at least one secret (SESSION_SECRET).');
+    for (const secret of list) {
+      if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
+        throw new SessionError('ERR_SESSION_CONFIG', `Each cookie store secret must be a string of at least ${MIN_SECRET_LENGTH} characters (SESSION_SECRET).`);
+      }
+    }
+    this.maxValueLength = maxSetCookieBytes - reservedBytes;
+    if (!Number.isInteger(this.maxValueLength) || this.maxValueLength < 128) {
+      throw new SessionError('ERR_SESSION_CONFIG', 'The cookie store needs maxSetCookieBytes − reservedBytes ≥ 128.');
+    }
+    this.#keys = list.map((secret) => Buffer.from(hkdfSync('sha256', secret, 'cloakroom', `cookie store ${VERSION} aes-256-gcm`, 32)));
+  }
+
+  seal(record: SessionRecord): string {
+    const plain = Buffer.from(
+      JSON.stringify([record.data, record.expiresAt, record.createdAt, record.lastSeenAt, record.userId, record.userAgent]),
+      'utf8',
+    );
+    const length = PREFIX.length + Math.ceil(((IV_BYTES + plain.length + TAG_BYTES) * 4) / 3);
+    if (length > this.maxValueLength) {
+      throw new SessionError(
+        'ERR_SESSION_TOO_LARGE',
+        `The session is too large for a cookie: sealed it would be ${length} bytes, and the cookie store keeps at most ` +
+          `${this.maxValueLength} (a browser keeps about 4096 bytes per Set-Cookie line, RFC 6265 §6.1, less the name and attributes). ` +
+          'Store less in the session, or use a server-side store.',
+      );
+    }
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.#keys[0]!, iv);
+    cipher.setAAD(AAD);
+    const body = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+    return PREFIX + body.toString('base64url');
+  }
+
+  unseal(value: string, now: number): SessionRecord | null {
+    try {
+      if (typeof value !== 'string' || value.length > this.maxValueLength || !value.startsWith(PREFIX)) return null;
+      const text = value.slice(PREFIX.length);
+      if (!BASE64URL.test(text)) return null;
+      const body = Buffer.from(text, 'base64url');
+      // base64url ignores the spare low bits of the last character: insist on the one spelling
+      // we produce, so no two cookie values decode to the same session.
+      if (body.length < IV_BYTES + TAG_BYTES + 2 || body.toString('base64url') !== text) return null;
+      const iv = body.subarray(0, IV_BYTES);
+      const tag = body.subarray(body.length - TAG_BYTES);
+      const sealed = body.subarray(IV_BYTES, body.length - TAG_BYTES);
+      for (const key of this.#keys) {
+        const plain = open(key, iv, sealed, tag);
+        if (plain !== null) return recordFrom(plain, now);
+      }
+      return null;
+    } catch {
+      return null; // a cookie is user input: never a throw
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+function open(key: Buffer, iv: Buffer, sealed: Buffer, tag: Buffer): string | null {
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, iv);
+    decipher.setAAD(AAD);
+    decipher.setAuthTag(tag);
+    return Buffer.concat([decipher.update(sealed), decipher.final()]).toString('utf8');
+  } catch {
+    return null; // wrong key or tampered: the GCM tag does not verify
+  }
+}
+
+/** The record in an authenticated payload, or null when it has expired (or, defensively, is malformed). */
+function recordFrom(plain: string, now: number): SessionRecord | null {
+  const value: unknown = JSON.parse(plain);
+  if (!Array.isArray(value) || value.length !== 6) return null;
+  const [rawData, expiresAt, createdAt, lastSeenAt, userId, userAgent] = value as unknown[];
+  if (typeof rawData !== 'object' || rawData === null || Array.isArray(rawData)) return null;
+  if (![expiresAt, createdAt, lastSeenAt].every((n) => typeof n === 'number' && Number.isFinite(n))) return null;
+  if (!(userId === null || typeof userId === 'string') || !(userAgent === null || typeof userAgent === 'string')) return null;
+  // The expiry travels inside the seal: the server enforces it, whatever Max-Age the cookie had.
+  if ((expiresAt as number) <= now) return null;
+  const data: Record<string, string> = Object.create(null);
+  for (const [k, v] of Object.entries(rawData)) {
+    if (typeof v !== 'string') return null;
+    data[k] = v;
+  }
+  return { data, expiresAt: expiresAt as number, createdAt: createdAt as number, lastSeenAt: lastSeenAt as number, userId, userAgent };
+}
