@@ -1,0 +1,169 @@
+/**
+ * What the SQL stores (sqlite, postgres, mysql) share: identifier checks, reading the data
+ * column defensively, the merge patch for `update`, batched expiry, and store names without
+ * passwords. One job each, no driver imports, so loading it costs nothing.
+ */
+import type { ClearExpiredOptions, SessionChange, SessionRecord } from '../core/store.js';
+import { SessionError } from '../core/errors.js';
+
+/** Default table name for every SQL store. @example new SqliteStore({ table: DEFAULT_TABLE }) */
+export const DEFAULT_TABLE = 'cloakroom_sessions';
+
+/** Default number of rows one `clearExpired` statement deletes. @example store.clearExpired(Date.now(), { batchSize: DEFAULT_BATCH_SIZE }) */
+export const DEFAULT_BATCH_SIZE = 1000;
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,47}$/;
+
+/**
+ * Table and schema names are spliced into SQL (they cannot be bound parameters), so only
+ * plain identifiers are accepted; they are quoted anyway.
+ *
+ * @example checkIdentifier('cloakroom_sessions', 'table'); // returns it; 'x; DROP' throws
+ */
+export function checkIdentifier(name: string, what: string): string {
+  if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
+    throw new SessionError('ERR_SESSION_CONFIG', `The ${what} name ${JSON.stringify(name)} must match ${IDENTIFIER} (letters, digits, underscore; at most 48).`);
+  }
+  return name;
+}
+
+/**
+ * The data column as the core expects it: an object of serialized values. A column that is
+ * not a JSON object (hand-edited, truncated, written by another program) reads as an empty
+ * session, never a throw — Django treats tampered session data the same way. Drivers hand us
+ * either text (SQLite, MariaDB's LONGTEXT "JSON") or an already-parsed value (pg's jsonb, MySQL 8's JSON).
+ *
+ * @example parseStoredData('{"a":"1"}'); // { a: '1' }; parseStoredData('garbage') → {}
+ */
+export function parseStoredData(value: unknown): Record<string, string> {
+  let parsed: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return {};
+    }
+  } else if (Buffer.isBuffer(value)) {
+    return parseStoredData(value.toString('utf8'));
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+  const data = parsed as Record<string, unknown>;
+  for (const k in data) {
+    // Values are JSON text written by the core; anything else was written by someone else
+    // (e.g. a native JSON value): keep it as the JSON text it stands for.
+    if (typeof data[k] !== 'string') data[k] = JSON.stringify(data[k]) ?? 'null';
+  }
+  return data as Record<string, string>;
+}
+
+/**
+ * An RFC 7396 JSON merge patch for `change`: unset keys map to null (removed), set keys to
+ * their serialized value. Values are always strings, so the patch never recurses into them
+ * and `json_patch` (SQLite) / `JSON_MERGE_PATCH` (MySQL, MariaDB) apply exactly `applyChange`.
+ *
+ * @example mergePatch({ set: { a: '1' }, unset: ['b'], … }); // '{"b":null,"a":"1"}'
+ */
+export function mergePatch(change: SessionChange): string {
+  const patch: Record<string, string | null> = {};
+  for (const k of change.unset) patch[k] = null;
+  for (const k of Object.keys(change.set)) patch[k] = change.set[k]!;
+  return JSON.stringify(patch);
+}
+
+/**
+ * A bigint column as a number: pg returns int8 as text, better-sqlite3 may return BigInt,
+ * mysql2 may return text with `bigNumberStrings`. Epoch milliseconds fit a double exactly.
+ *
+ * @example toMillis('1767225600000'); // 1767225600000
+ */
+export function toMillis(value: unknown): number {
+  return typeof value === 'number' ? value : Number(value);
+}
+
+/**
+ * One row, as an array of the columns data, expires_at, created_at, last_seen_at, user_id,
+ * user_agent (the order every SQL store selects them in), to a `SessionRecord`.
+ *
+ * @example rowToRecord(['{"a":"1"}', 2, 1, 1, null, null]); // { data: { a: '1' }, expiresAt: 2, … }
+ */
+export function rowToRecord(row: readonly unknown[]): SessionRecord {
+  return {
+    data: parseStoredData(row[0]),
+    expiresAt: toMillis(row[1]),
+    createdAt: toMillis(row[2]),
+    lastSeenAt: toMillis(row[3]),
+    userId: (row[4] as string | null) ?? null,
+    userAgent: (row[5] as string | null) ?? null,
+  };
+}
+
+/**
+ * Runs `deleteBatch(limit)` until a batch deletes fewer than `limit` rows, reporting the
+ * running total after each. Small statements keep locks short so requests go on during a
+ * sweep of a million rows; between batches the event loop gets a turn.
+ *
+ * @example await clearInBatches((n) => deleteSome(n), { batchSize: 500, onProgress: console.log });
+ */
+export async function clearInBatches(
+  deleteBatch: (limit: number) => Promise<number> | number,
+  { batchSize = DEFAULT_BATCH_SIZE, onProgress }: ClearExpiredOptions = {},
+): Promise<number> {
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new SessionError('ERR_SESSION_CONFIG', `clearExpired batchSize must be a positive integer, got ${batchSize}.`);
+  }
+  let total = 0;
+  for (;;) {
+    const deleted = await deleteBatch(batchSize);
+    total += deleted;
+    onProgress?.(total);
+    if (deleted < batchSize) return total;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * A connection URL fit for logs and error messages: the password is removed, everything
+ * else kept. Unparseable input is not echoed (it may hold a password in an odd shape).
+ *
+ * @example redactUrl('postgres://app:s3cret@db:5432/prod'); // 'postgres://app@db:5432/prod'
+ */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    // "user:pass@host" without a scheme parses as scheme "user:" with an opaque path holding
+    // the password: only hierarchical URLs ("scheme://…", or "scheme:///db" for a socket) pass.
+    if (!parsed.host && !parsed.pathname.startsWith('/')) return '(unparseable connection string)';
+    parsed.password = '';
+    for (const key of [...parsed.searchParams.keys()]) {
+      if (/pass|secret|key|token/i.test(key)) parsed.searchParams.set(key, '***');
+    }
+    return parsed.toString();
+  } catch {
+    return '(unparseable connection string)';
+  }
+}
+
+/**
+ * A URL-shaped store name from connection fields, never including a password.
+ *
+ * @example describeServer('mysql', { user: 'app', host: 'db', port: 3306, database: 'prod' }); // 'mysql://app@db:3306/prod'
+ */
+export function describeServer(scheme: string, fields: { user?: string | undefined; host?: string | undefined; port?: number | string | undefined; database?: string | undefined }): string {
+  const user = fields.user ? `${encodeURIComponent(fields.user)}@` : '';
+  const host = fields.host ?? 'localhost';
+  const port = fields.port ? `:${fields.port}` : '';
+  const database = fields.database ? `/${encodeURIComponent(fields.database)}` : '';
+  return `${scheme}://${user}${host}${port}${database}`;
+}
+
+/**
+ * The error for a store that cannot be reached or failed: names the store (no password) and
+ * keeps the driver's error as `cause`. A `SessionError` passes through unchanged.
+ *
+ * @example throw storeUnavailable('postgres://app@db:5432/prod', err, 'is unreachable');
+ */
+export function storeUnavailable(name: string, err: unknown, doing = 'failed'): SessionError {
+  if (err instanceof SessionError) return err;
+  const detail = (err as Error)?.message || (err as { code?: string })?.code || String(err);
+  return new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${name} ${doing}: ${detail}`, { cause: err });
+}

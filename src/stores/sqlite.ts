@@ -1,0 +1,218 @@
+/**
+ * The default store: one SQLite file through better-sqlite3 (an optional peer dependency,
+ * loaded only when this module is imported).
+ *
+ * How each guarantee maps to SQLite:
+ * - create: `INSERT … ON CONFLICT(key) DO NOTHING`; zero changes → false.
+ * - update: one `UPDATE … SET data = json_patch(data, ?) WHERE key = ? AND expires_at > ?`
+ *   (RFC 7396 merge patch: unset keys → null, set keys → value); `replace` binds the new data
+ *   outright. SQLite runs one writer at a time, so each statement is atomic; zero changes → false.
+ * - touch: `UPDATE … SET expires_at, last_seen_at` only.
+ * - clearExpired: `DELETE … WHERE rowid IN (SELECT rowid … WHERE expires_at <= ? LIMIT ?)`
+ *   on the expiry index, batch by batch.
+ * - per user: an index on user_id.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
+import { checkIdentifier, clearInBatches, DEFAULT_TABLE, mergePatch, rowToRecord, storeUnavailable, toMillis } from './sql-shared.js';
+
+export interface SqliteStoreOptions {
+  /** Database file, created with its parent folder if missing. Default `./data/sessions.db`. */
+  path?: string;
+  /**
+   * An open better-sqlite3 `Database` to use instead of `path`. The store then leaves its
+   * pragmas (journal mode, busy timeout) and its lifetime to you: `close()` does not close it.
+   */
+  database?: Database.Database;
+  /** Table name. Default `cloakroom_sessions`. */
+  table?: string;
+  /**
+   * How long a write waits for another process's write lock, in ms. better-sqlite3 is
+   * synchronous, so this wait blocks the event loop: keep it short. Default 1000.
+   */
+  busyTimeout?: number;
+}
+
+/**
+ * The DDL this store runs when it opens the database (idempotent), for a table named `table`.
+ *
+ * @example db.exec(sqliteSchemaSql('sessions')); // e.g. in your own migration tool
+ */
+export function sqliteSchemaSql(table = DEFAULT_TABLE): string {
+  const t = checkIdentifier(table, 'table');
+  return `CREATE TABLE IF NOT EXISTS "${t}" (
+  "key" TEXT PRIMARY KEY NOT NULL,
+  "data" TEXT NOT NULL,
+  "expires_at" INTEGER NOT NULL,
+  "created_at" INTEGER NOT NULL,
+  "last_seen_at" INTEGER NOT NULL,
+  "user_id" TEXT,
+  "user_agent" TEXT
+);
+CREATE INDEX IF NOT EXISTS "${t}_expires_at" ON "${t}" ("expires_at");
+CREATE INDEX IF NOT EXISTS "${t}_user_id" ON "${t}" ("user_id") WHERE "user_id" IS NOT NULL;`;
+}
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/**
+ * Sessions in a SQLite file: WAL journal (readers never wait for the writer),
+ * `synchronous=NORMAL` (durable across process crashes; an OS crash may lose the last
+ * commits, acceptable for sessions), prepared statements reused on every call.
+ *
+ * @example
+ * import { SqliteStore } from 'cloakroom/stores/sqlite';
+ * const store = new SqliteStore({ path: './data/sessions.db' });
+ * const manager = new SessionManager({ store, secrets: [process.env.SESSION_SECRET!] });
+ */
+export class SqliteStore implements SessionStore {
+  readonly name: string;
+  /** The underlying database (e.g. for backups or inspection). */
+  readonly database: Database.Database;
+  readonly #ownsDatabase: boolean;
+  readonly #get: Statement;
+  readonly #create: Statement;
+  readonly #merge: Statement;
+  readonly #mergeWithUser: Statement;
+  readonly #replace: Statement;
+  readonly #replaceWithUser: Statement;
+  readonly #touch: Statement;
+  readonly #destroy: Statement;
+  readonly #clearBatch: Statement;
+  readonly #listByUser: Statement;
+  readonly #destroyByUser: Statement;
+  readonly #destroyByUserExcept: Statement;
+  readonly #stats: Statement;
+
+  constructor({ path = './data/sessions.db', database, table = DEFAULT_TABLE, busyTimeout = 1000 }: SqliteStoreOptions = {}) {
+    const t = checkIdentifier(table, 'table');
+    if (database) {
+      this.database = database;
+      this.#ownsDatabase = false;
+      this.name = `sqlite:${database.name}`;
+    } else {
+      this.name = `sqlite:${path}`;
+      this.database = openDatabase(path, busyTimeout, this.name);
+      this.#ownsDatabase = true;
+    }
+    const db = this.database;
+    try {
+      db.exec(sqliteSchemaSql(t));
+    } catch (err) {
+      throw storeUnavailable(this.name, err, 'could not create its table');
+    }
+    const q = `"${t}"`;
+    // A merge over data that is not a JSON object (hand-edited, truncated) starts from {}:
+    // that session read as empty, and writing to it must not fail either. CASE is lazy, so
+    // json_type never sees invalid JSON.
+    const base = `CASE WHEN json_valid("data") THEN CASE WHEN json_type("data") = 'object' THEN "data" ELSE '{}' END ELSE '{}' END`;
+    const update = (dataExpr: string, withUser: boolean) =>
+      db.prepare(
+        `UPDATE ${q} SET "data" = ${dataExpr}, "expires_at" = ?, "last_seen_at" = ?${withUser ? ', "user_id" = ?' : ''} WHERE "key" = ? AND "expires_at" > ?`,
+      );
+    this.#get = db.prepare(`SELECT "data", "expires_at", "created_at", "last_seen_at", "user_id", "user_agent" FROM ${q} WHERE "key" = ? AND "expires_at" > ?`).raw(true);
+    this.#create = db.prepare(
+      `INSERT INTO ${q} ("key", "data", "expires_at", "created_at", "last_seen_at", "user_id", "user_agent") VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT("key") DO NOTHING`,
+    );
+    this.#merge = update(`json_patch(${base}, ?)`, false);
+    this.#mergeWithUser = update(`json_patch(${base}, ?)`, true);
+    this.#replace = update('?', false);
+    this.#replaceWithUser = update('?', true);
+    this.#touch = db.prepare(`UPDATE ${q} SET "expires_at" = ?, "last_seen_at" = ? WHERE "key" = ? AND "expires_at" > ?`);
+    this.#destroy = db.prepare(`DELETE FROM ${q} WHERE "key" = ?`);
+    this.#clearBatch = db.prepare(`DELETE FROM ${q} WHERE rowid IN (SELECT rowid FROM ${q} WHERE "expires_at" <= ? LIMIT ?)`);
+    this.#listByUser = db.prepare(
+      `SELECT "key", "created_at", "last_seen_at", "expires_at", "user_agent" FROM ${q} WHERE "user_id" = ? AND "expires_at" > ? ORDER BY "last_seen_at" DESC`,
+    );
+    this.#destroyByUser = db.prepare(`DELETE FROM ${q} WHERE "user_id" = ?`);
+    this.#destroyByUserExcept = db.prepare(`DELETE FROM ${q} WHERE "user_id" = ? AND "key" <> ?`);
+    this.#stats = db.prepare(
+      `SELECT (SELECT count(*) FROM ${q} WHERE "expires_at" > @now) AS live, (SELECT count(*) FROM ${q} WHERE "expires_at" <= @now) AS expired`,
+    );
+  }
+
+  /** Resolves at once: the file was opened and the table created by the constructor. */
+  async ready(): Promise<void> {}
+
+  // The hot path of every request carrying a cookie: one prepared statement, raw row, one JSON.parse.
+  async get(key: string, now: number): Promise<SessionRecord | null> {
+    const row = this.#get.get(key, now) as unknown[] | undefined;
+    return row === undefined ? null : rowToRecord(row);
+  }
+
+  async create(key: string, record: SessionRecord): Promise<boolean> {
+    const { changes } = this.#create.run(
+      key,
+      JSON.stringify(record.data),
+      record.expiresAt,
+      record.createdAt,
+      record.lastSeenAt,
+      record.userId,
+      record.userAgent,
+    );
+    return changes === 1;
+  }
+
+  async update(key: string, change: SessionChange, now: number): Promise<boolean> {
+    const data = change.replace ? JSON.stringify(change.set) : mergePatch(change);
+    const withUser = change.userId !== undefined;
+    const statement = change.replace ? (withUser ? this.#replaceWithUser : this.#replace) : withUser ? this.#mergeWithUser : this.#merge;
+    const params: unknown[] = [data, change.expiresAt, change.lastSeenAt];
+    if (withUser) params.push(change.userId);
+    params.push(key, now);
+    return statement.run(...params).changes === 1;
+  }
+
+  async touch(key: string, expiresAt: number, lastSeenAt: number, now: number): Promise<boolean> {
+    return this.#touch.run(expiresAt, lastSeenAt, key, now).changes === 1;
+  }
+
+  async destroy(key: string): Promise<void> {
+    this.#destroy.run(key);
+  }
+
+  async clearExpired(now: number, options?: ClearExpiredOptions): Promise<number> {
+    return clearInBatches((limit) => this.#clearBatch.run(now, limit).changes, options);
+  }
+
+  async listByUser(userId: string, now: number): Promise<UserSessionInfo[]> {
+    const rows = this.#listByUser.all(userId, now) as Array<{ key: string; created_at: number; last_seen_at: number; expires_at: number; user_agent: string | null }>;
+    return rows.map((r) => ({
+      key: r.key,
+      createdAt: toMillis(r.created_at),
+      lastSeenAt: toMillis(r.last_seen_at),
+      expiresAt: toMillis(r.expires_at),
+      userAgent: r.user_agent,
+    }));
+  }
+
+  async destroyByUser(userId: string, exceptKey?: string): Promise<number> {
+    const result = exceptKey === undefined ? this.#destroyByUser.run(userId) : this.#destroyByUserExcept.run(userId, exceptKey);
+    return result.changes;
+  }
+
+  async stats(now: number): Promise<StoreStats> {
+    const row = this.#stats.get({ now }) as { live: number; expired: number };
+    return { live: toMillis(row.live), expired: toMillis(row.expired) };
+  }
+
+  async close(): Promise<void> {
+    if (this.#ownsDatabase && this.database.open) this.database.close();
+  }
+}
+
+function openDatabase(path: string, busyTimeout: number, name: string): Database.Database {
+  const inMemory = path === ':memory:' || path === '';
+  try {
+    if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
+    const db = new Database(path);
+    if (!inMemory) db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeout))}`);
+    return db;
+  } catch (err) {
+    throw storeUnavailable(name, err, 'could not be opened');
+  }
+}

@@ -1,0 +1,154 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describeStoreConformance, newStoreKey, sampleRecord } from '../../src/testing/index.ts';
+import { SqliteStore, sqliteSchemaSql } from '../../src/stores/sqlite.ts';
+import { uniqueSuffix } from '../helpers/services.ts';
+import { redactUrl } from '../../src/stores/sql-shared.ts';
+
+const MINUTE = 60_000;
+const folder = mkdtempSync(join(tmpdir(), `cloakroom-sqlite-${uniqueSuffix()}-`));
+after(() => rmSync(folder, { recursive: true, force: true }));
+
+const change = (set: Record<string, unknown>, unset: string[] = [], replace = false) => {
+  const serialized: Record<string, string> = {};
+  for (const [k, v] of Object.entries(set)) serialized[k] = JSON.stringify(v);
+  return { set: serialized, unset, replace, expiresAt: Date.now() + 10 * MINUTE, lastSeenAt: Date.now() };
+};
+
+describeStoreConformance({
+  name: 'sqlite',
+  setup: async () => new SqliteStore({ path: join(folder, 'conformance', 'sessions.db') }),
+  dump: async (store) => JSON.stringify((store as SqliteStore).database.prepare('SELECT * FROM cloakroom_sessions').all()),
+});
+
+describe('sqlite store specifics', () => {
+  let store: SqliteStore;
+  let path: string;
+  before(() => {
+    path = join(folder, 'nested', 'deeper', 'sessions.db');
+    store = new SqliteStore({ path });
+  });
+  after(() => store.close());
+
+  it('creates the database file and its missing parent folders on first use', () => {
+    assert.ok(existsSync(path));
+    assert.equal(store.name, `sqlite:${path}`);
+  });
+
+  it('runs in WAL mode with synchronous=NORMAL and a busy timeout', () => {
+    assert.equal(store.database.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(store.database.pragma('synchronous', { simple: true }), 1); // NORMAL
+    assert.equal(store.database.pragma('busy_timeout', { simple: true }), 1000);
+  });
+
+  it('indexes expiry and user, and sweeps expired rows through the expiry index', () => {
+    const indexes = store.database.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cloakroom_sessions'`).pluck().all();
+    assert.ok(indexes.includes('cloakroom_sessions_expires_at'));
+    assert.ok(indexes.includes('cloakroom_sessions_user_id'));
+    const plan = store.database
+      .prepare(`EXPLAIN QUERY PLAN SELECT rowid FROM cloakroom_sessions WHERE expires_at <= ? LIMIT ?`)
+      .all(Date.now(), 10) as Array<{ detail: string }>;
+    assert.match(plan.map((p) => p.detail).join('\n'), /USING (COVERING )?INDEX cloakroom_sessions_expires_at/);
+  });
+
+  it('keeps 50/50 keys when 50 updates of one record run in parallel', async () => {
+    const key = newStoreKey();
+    await store.create(key, sampleRecord({ base: 1 }));
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.update(key, change({ [`k${i}`]: i }), Date.now())));
+    assert.equal(results.filter(Boolean).length, 50);
+    const data = (await store.get(key, Date.now()))!.data;
+    assert.equal(Object.keys(data).filter((k) => k.startsWith('k')).length, 50);
+  });
+
+  it('two stores on one file (two processes in production) see each other’s writes and merge', async () => {
+    const other = new SqliteStore({ path });
+    try {
+      const key = newStoreKey();
+      await store.create(key, sampleRecord({ a: 1 }));
+      assert.equal(await other.update(key, change({ b: 2 }), Date.now()), true);
+      assert.equal(await store.update(key, change({ c: 3 }), Date.now()), true);
+      assert.deepEqual(Object.keys((await other.get(key, Date.now()))!.data).sort(), ['a', 'b', 'c']);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('garbage in the data column reads as an empty session, and writing to it works', async () => {
+    for (const garbage of ['not json at all', '[1,2,3]', '"a string"', '{"truncated": "x']) {
+      const key = newStoreKey();
+      await store.create(key, sampleRecord({ a: 1 }));
+      store.database.prepare(`UPDATE cloakroom_sessions SET data = ? WHERE key = ?`).run(garbage, key);
+      const got = await store.get(key, Date.now());
+      assert.ok(got, `a row with ${garbage} is still a record`);
+      assert.deepEqual(got.data, {});
+      assert.equal(await store.update(key, change({ b: 2 }), Date.now()), true);
+      assert.deepEqual((await store.get(key, Date.now()))!.data, { b: '2' });
+    }
+  });
+
+  it('a native JSON value in the data column reads as its JSON text', async () => {
+    const key = newStoreKey();
+    await store.create(key, sampleRecord({}));
+    store.database.prepare(`UPDATE cloakroom_sessions SET data = ? WHERE key = ?`).run('{"n": 5, "o": {"x": true}}', key);
+    assert.deepEqual((await store.get(key, Date.now()))!.data, { n: '5', o: '{"x":true}' });
+  });
+
+  it('uses a Database you pass, a custom table, and leaves that Database open on close', async () => {
+    const db = new Database(join(folder, 'own.db'));
+    const table = `sessions_${uniqueSuffix()}`;
+    const own = new SqliteStore({ database: db, table });
+    const key = newStoreKey();
+    assert.equal(await own.create(key, sampleRecord({ a: 1 })), true);
+    assert.equal(db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get(), 1);
+    await own.close();
+    assert.equal(db.open, true);
+    db.close();
+  });
+
+  it('refuses a table name that is not a plain identifier', () => {
+    assert.throws(() => new SqliteStore({ path: ':memory:', table: 'x"; DROP TABLE y; --' }), { code: 'ERR_SESSION_CONFIG' });
+    assert.throws(() => sqliteSchemaSql('1abc'), { code: 'ERR_SESSION_CONFIG' });
+  });
+
+  it('an unopenable path is a clear startup error naming it', () => {
+    const blocker = join(folder, 'a-file');
+    new Database(blocker).close(); // a file where the store wants a folder
+    const bad = join(blocker, 'sub', 'sessions.db');
+    assert.throws(
+      () => new SqliteStore({ path: bad }),
+      (err: Error & { code?: string }) => err.code === 'ERR_STORE_UNAVAILABLE' && err.message.includes(`sqlite:${bad}`),
+    );
+  });
+
+  it('clearExpired reports progress per batch and uses the default batch size', async () => {
+    const mem = new SqliteStore({ path: ':memory:' });
+    const insert = mem.database.prepare(
+      `INSERT INTO cloakroom_sessions (key, data, expires_at, created_at, last_seen_at) VALUES (?, '{}', ?, 0, 0)`,
+    );
+    const past = Date.now() - MINUTE;
+    mem.database.transaction(() => {
+      for (let i = 0; i < 2500; i++) insert.run(`k${i}`, past);
+    })();
+    await mem.create(newStoreKey(), sampleRecord({ live: true }));
+    const progress: number[] = [];
+    assert.equal(await mem.clearExpired(Date.now(), { onProgress: (n) => progress.push(n) }), 2500);
+    assert.deepEqual(progress, [1000, 2000, 2500]);
+    assert.deepEqual(await mem.stats(Date.now()), { live: 1, expired: 0 });
+    await assert.rejects(mem.clearExpired(Date.now(), { batchSize: 0 }), { code: 'ERR_SESSION_CONFIG' });
+    await mem.close();
+  });
+});
+
+describe('store names never carry a password', () => {
+  it('redactUrl drops the password and password-like query parameters, and never echoes garbage', () => {
+    assert.equal(redactUrl('postgres://app:s3cret@db.internal:5432/prod'), 'postgres://app@db.internal:5432/prod');
+    assert.equal(redactUrl('mysql://root:@127.0.0.1:3306/test'), 'mysql://root@127.0.0.1:3306/test');
+    const withQuery = redactUrl('postgres://db/prod?sslmode=require&password=s3cret&sslkey=/k');
+    assert.ok(!withQuery.includes('s3cret') && withQuery.includes('sslmode=require'), withQuery);
+    assert.equal(redactUrl('app:s3cret@not a url'), '(unparseable connection string)');
+  });
+});
