@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SessionError, publicMessage } from '../core/errors.js';
+import { errorAnswer } from './error-answer.js';
 import { applySessionHeaders, type CommitResult, type HeaderTarget } from '../core/manager.js';
 
 /** HeaderTarget over a node:http response (Express's `res` is one too). */
@@ -28,11 +28,8 @@ export function sendSessionError(res: ServerResponse, err: unknown): void {
     res.destroy(err instanceof Error ? err : undefined);
     return;
   }
-  const status = err instanceof SessionError ? err.status : 500;
-  const body = err instanceof SessionError ? publicMessage(err) : 'Internal Server Error';
+  const { status, headers, body } = errorAnswer(err);
   for (const name of res.getHeaderNames()) res.removeHeader(name);
-  const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' };
-  if (status === 503) headers['retry-after'] = '1';
   res.writeHead(status, headers);
   res.end(body);
 }

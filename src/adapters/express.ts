@@ -1,0 +1,58 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { CSRF_HEADER } from '../core/csrf.js';
+import type { Session } from '../core/session.js';
+import { sentCsrfToken } from './csrf-token.js';
+import type { AppSessionData, AppSessionManager } from './types.js';
+import { commitBeforeHeaders, loadContext, sendSessionError } from './node-response.js';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** This request's session (typed by augmenting cloakroom's `SessionData`). */
+      session: Session<AppSessionData>;
+    }
+  }
+}
+
+/**
+ * Express 5 middleware: loads `req.session` and commits it before the response's headers go
+ * out (Express's `res` is a node:http response), so a `res.redirect()` after `session.set()`
+ * is only sent once the store has the value (express-session #360). A store failure answers 503.
+ *
+ * @example
+ * app.use(session(sessions));
+ * app.post('/login', (req, res) => { req.session.cycleKey(); req.session.set('username', 'ada'); res.redirect('/home/'); });
+ */
+export function session(manager: AppSessionManager): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      req.session = await manager.load(req.headers.cookie, loadContext(req));
+    } catch (err) {
+      sendSessionError(res, err);
+      return;
+    }
+    commitBeforeHeaders(res, (status) => manager.commit(req.session, { status }));
+    next();
+  };
+}
+
+/**
+ * Refuses a state-changing request whose CSRF token is missing or foreign with 403. The token
+ * is read from header `X-CSRF-Token` or form field `csrf_token` (mount a body parser such as
+ * `express.urlencoded()` before it). Mount after `session()`.
+ *
+ * @example
+ * app.use(express.urlencoded({ extended: false, limit: '16kb' }), session(sessions), csrfProtection(sessions));
+ */
+export function csrfProtection(manager: AppSessionManager): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    try {
+      manager.checkCsrf(req.session, req.method, sentCsrfToken(req.get(CSRF_HEADER), req.body));
+    } catch (err) {
+      sendSessionError(res, err);
+      return;
+    }
+    next();
+  };
+}

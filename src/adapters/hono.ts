@@ -1,0 +1,71 @@
+import type { MiddlewareHandler } from 'hono';
+import { CSRF_HEADER, isStateChangingMethod } from '../core/csrf.js';
+import type { Session } from '../core/session.js';
+import { sentCsrfToken } from './csrf-token.js';
+import type { AppSessionData, AppSessionManager } from './types.js';
+import { sessionErrorResponse, withSessionHeaders } from './web.js';
+
+/** Hono environment with the session variable, for `new Hono<SessionEnv>()` or `createMiddleware<SessionEnv>`. */
+export type SessionEnv = { Variables: { session: Session<AppSessionData> } };
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** This request's session: `c.get('session')` (typed by augmenting cloakroom's `SessionData`). */
+    session: Session<AppSessionData>;
+  }
+}
+
+/**
+ * Hono 4 middleware: `c.get('session')`. Hono hands the `Response` to the server only after the
+ * middleware chain, so the commit after `await next()` lands before any header is sent
+ * (express-session #360). A store failure answers 503.
+ *
+ * @example
+ * app.use(session(sessions));
+ * app.get('/home/', (c) => c.text(`Welcome, ${c.get('session').get('username') ?? 'Guest'}!`));
+ */
+export function session(manager: AppSessionManager): MiddlewareHandler<SessionEnv> {
+  return async (c, next) => {
+    try {
+      const current = await manager.load(c.req.header('cookie'), { userAgent: c.req.header('user-agent') });
+      c.set('session', current);
+      await next();
+      const response = withSessionHeaders(c.res, await manager.commit(current, c.res));
+      if (response !== c.res) replaceResponse(c, response);
+    } catch (err) {
+      replaceResponse(c, sessionErrorResponse(err));
+    }
+  };
+}
+
+const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i;
+
+/** Hono merges the old response's headers into an assigned one unless the old one is cleared first. */
+function replaceResponse(c: { res: Response | undefined }, response: Response): void {
+  c.res = undefined;
+  c.res = response;
+}
+
+/**
+ * Refuses a state-changing request whose CSRF token (header `X-CSRF-Token` or form field
+ * `csrf_token`) is missing or foreign, with 403. Hono caches the parsed form, so the handler
+ * can still call `c.req.parseBody()`.
+ *
+ * @example
+ * app.post('/', csrfProtection(sessions), async (c) => c.redirect('/home/'));
+ */
+export function csrfProtection(manager: AppSessionManager): MiddlewareHandler<SessionEnv> {
+  return async (c, next) => {
+    const header = c.req.header(CSRF_HEADER);
+    let form: unknown;
+    if (header === undefined && isStateChangingMethod(c.req.method) && FORM_TYPES.test(c.req.header('content-type') ?? '')) {
+      form = await c.req.parseBody().catch(() => undefined); // an unreadable form carries no token: 403, not 500
+    }
+    try {
+      manager.checkCsrf(c.get('session'), c.req.method, sentCsrfToken(header, form));
+    } catch (err) {
+      return sessionErrorResponse(err);
+    }
+    await next();
+  };
+}
