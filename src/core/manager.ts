@@ -113,16 +113,11 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     if (verified === null) return this.#wrap(blankState(now, true, userAgent));
     const { id, key } = verified;
     const record = await this.#call(() => this.store.get(key, now));
-    if (!isUsableRecord(record, now)) return this.#wrap(blankState(now, true, userAgent));
-    const state = blankState(now, true, userAgent);
-    state.id = id;
-    state.key = key;
-    state.isNew = false;
-    state.raw = new Map(Object.entries(record.data));
-    state.expiresAt = record.expiresAt;
-    state.createdAt = record.createdAt;
-    state.userId = record.userId;
-    state.userAgent = record.userAgent;
+    const state = stateFromRecord(record, now, userAgent);
+    if (!state.isNew) {
+      state.id = id;
+      state.key = key;
+    }
     return this.#wrap(state);
   }
 
@@ -235,21 +230,13 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   // ---- internals ---------------------------------------------------------------
 
   #unseal(store: StatelessStore, value: string, now: number, userAgent: string | null): SessionState {
-    const state = blankState(now, true, userAgent);
     let record: SessionRecord | null = null;
     try {
       record = store.unseal(value, now);
     } catch {
       record = null; // a garbled cookie is no session, never a 5xx
     }
-    if (!isUsableRecord(record, now)) return state;
-    state.isNew = false;
-    state.raw = new Map(Object.entries(record.data));
-    state.expiresAt = record.expiresAt;
-    state.createdAt = record.createdAt;
-    state.userId = record.userId;
-    state.userAgent = record.userAgent;
-    return state;
+    return stateFromRecord(record, now, userAgent);
   }
 
   /** The stateless commit: the whole session is sealed into the cookie; no ID, no store call. */
@@ -383,6 +370,19 @@ interface VerifiedCookie {
 
 /** Verified cookie values remembered per manager (~200 bytes each: ~2 MB at most). */
 const VERIFIED_CACHE_SIZE = 10_000;
+
+/** The state for a loaded record; a blank (new) one when the record is missing, malformed or expired. */
+function stateFromRecord(record: SessionRecord | null, now: number, userAgent: string | null): SessionState {
+  const state = blankState(now, true, userAgent);
+  if (!isUsableRecord(record, now)) return state;
+  state.isNew = false;
+  state.raw = new Map(Object.entries(record.data));
+  state.expiresAt = record.expiresAt;
+  state.createdAt = record.createdAt;
+  state.userId = record.userId;
+  state.userAgent = record.userAgent;
+  return state;
+}
 
 function isUsableRecord(record: SessionRecord | null, now: number): record is SessionRecord {
   return (

@@ -21,7 +21,7 @@ import mysql from 'mysql2/promise';
 import type { Pool, PoolOptions, ResultSetHeader } from 'mysql2/promise';
 import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
 import { SessionError } from '../core/errors.js';
-import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, mergePatch, redactUrl, rowToRecord, storeUnavailable, toMillis } from './sql-shared.js';
+import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, mergePatch, redactUrl, rowToRecord, StartupLatch, storeUnavailable, toMillis } from './sql-shared.js';
 
 export interface MysqlStoreOptions {
   /** A `mysql2/promise` pool you own; `close()` leaves it open. Give this or `connectionString`. */
@@ -93,8 +93,7 @@ export class MysqlStore implements SessionStore {
   readonly #table: string;
   readonly #createTable: boolean;
   readonly #sql: ReturnType<typeof statements>;
-  #ready = false;
-  #init: Promise<void> | undefined;
+  readonly #startup = new StartupLatch(() => this.#initialize(), () => this.name);
 
   constructor({ pool, connectionString, poolOptions, table = DEFAULT_TABLE, createTable = true }: MysqlStoreOptions) {
     this.#table = checkIdentifier(table, 'table');
@@ -121,17 +120,7 @@ export class MysqlStore implements SessionStore {
    * method waits for it on its own.
    */
   ready(): Promise<void> {
-    if (this.#ready) return Promise.resolve();
-    this.#init ??= this.#initialize().then(
-      () => {
-        this.#ready = true;
-      },
-      (err: unknown) => {
-        this.#init = undefined; // the next call tries again: the server may come back
-        throw storeUnavailable(this.name, err, 'is unreachable or unusable');
-      },
-    );
-    return this.#init;
+    return this.#startup.ready();
   }
 
   async #initialize(): Promise<void> {
@@ -153,7 +142,7 @@ export class MysqlStore implements SessionStore {
   }
 
   async #run(sql: string, values: unknown[]): Promise<ResultSetHeader> {
-    if (!this.#ready) await this.ready();
+    if (!this.#startup.done) await this.ready();
     try {
       const [result] = await this.#pool.query<ResultSetHeader>(sql, values);
       return result;
@@ -163,7 +152,7 @@ export class MysqlStore implements SessionStore {
   }
 
   async #rows(sql: string, values: unknown[]): Promise<unknown[][]> {
-    if (!this.#ready) await this.ready();
+    if (!this.#startup.done) await this.ready();
     try {
       const [rows] = await this.#pool.query<mysql.RowDataPacket[][]>({ sql, rowsAsArray: true }, values);
       return rows;
@@ -178,7 +167,7 @@ export class MysqlStore implements SessionStore {
   }
 
   async create(key: string, record: SessionRecord): Promise<boolean> {
-    if (!this.#ready) await this.ready();
+    if (!this.#startup.done) await this.ready();
     try {
       await this.#pool.query(this.#sql.create, [
         key,

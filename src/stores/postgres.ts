@@ -16,7 +16,7 @@
 import pg from 'pg';
 import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
 import { SessionError } from '../core/errors.js';
-import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, redactUrl, rowToRecord, storeUnavailable, toMillis } from './sql-shared.js';
+import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, redactUrl, rowToRecord, StartupLatch, storeUnavailable, toMillis } from './sql-shared.js';
 
 export interface PostgresStoreOptions {
   /** A `pg.Pool` you own; `close()` leaves it open. Give this or `connectionString`. */
@@ -93,8 +93,7 @@ export class PostgresStore implements SessionStore {
   readonly #schema: string | undefined;
   readonly #createTable: boolean;
   readonly #sql: ReturnType<typeof statements>;
-  #ready = false;
-  #init: Promise<void> | undefined;
+  readonly #startup = new StartupLatch(() => this.#initialize(), () => this.name);
 
   constructor({ pool, connectionString, poolOptions, table = DEFAULT_TABLE, schema, createTable = true }: PostgresStoreOptions) {
     this.#table = checkIdentifier(table, 'table');
@@ -123,17 +122,7 @@ export class PostgresStore implements SessionStore {
    * method waits for it on its own.
    */
   ready(): Promise<void> {
-    if (this.#ready) return Promise.resolve();
-    this.#init ??= this.#initialize().then(
-      () => {
-        this.#ready = true;
-      },
-      (err: unknown) => {
-        this.#init = undefined; // the next call tries again: the server may come back
-        throw storeUnavailable(this.name, err, 'is unreachable or unusable');
-      },
-    );
-    return this.#init;
+    return this.#startup.ready();
   }
 
   async #initialize(): Promise<void> {
@@ -164,7 +153,7 @@ export class PostgresStore implements SessionStore {
   }
 
   async #query(text: string, values: unknown[], rowMode?: 'array'): Promise<{ rows: unknown[]; rowCount: number | null }> {
-    if (!this.#ready) await this.ready();
+    if (!this.#startup.done) await this.ready();
     try {
       return rowMode ? await this.#pool.query({ text, values, rowMode }) : await this.#pool.query({ text, values });
     } catch (err) {

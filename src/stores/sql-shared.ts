@@ -167,3 +167,40 @@ export function storeUnavailable(name: string, err: unknown, doing = 'failed'): 
   const detail = (err as Error)?.message || (err as { code?: string })?.code || String(err);
   return new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${name} ${doing}: ${detail}`, { cause: err });
 }
+
+/**
+ * Runs a store's one-time initialization (connect, create the table) once, for every caller at
+ * once; a failure is reported as `ERR_STORE_UNAVAILABLE` naming the store, and forgotten, so the
+ * next call tries again when the server comes back.
+ *
+ * @example
+ * readonly #startup = new StartupLatch(() => this.#initialize(), () => this.name);
+ * ready() { return this.#startup.ready(); }
+ */
+export class StartupLatch {
+  #done = false;
+  #running: Promise<void> | undefined;
+
+  constructor(
+    private readonly initialize: () => Promise<void>,
+    private readonly name: () => string,
+  ) {}
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  ready(): Promise<void> {
+    if (this.#done) return Promise.resolve();
+    this.#running ??= this.initialize().then(
+      () => {
+        this.#done = true;
+      },
+      (err: unknown) => {
+        this.#running = undefined;
+        throw storeUnavailable(this.name(), err, 'is unreachable or unusable');
+      },
+    );
+    return this.#running;
+  }
+}
