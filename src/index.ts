@@ -39,5 +39,10 @@ export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface SessionData {}
 
-/** `SessionData` once augmented; an untyped record until then. */
+/**
+ * `SessionData` once augmented; an untyped record until then.
+ *
+ * @example
+ * const name: string | undefined = (session as Session<AppSessionData>).get('username');
+ */
 export type AppSessionData = keyof SessionData extends never ? Record<string, unknown> : SessionData;

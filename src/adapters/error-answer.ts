@@ -1,6 +1,11 @@
 import { SessionError, publicMessage } from '../core/errors.js';
 
-/** A framework-neutral error response: what every adapter sends when a request cannot go on. */
+/**
+ * A framework-neutral error response: what every adapter sends when a request cannot go on.
+ *
+ * @example
+ * const answer: ErrorAnswer = errorAnswer(new SessionError('ERR_CSRF', 'bad token')); // status 403
+ */
 export interface ErrorAnswer {
   status: number;
   headers: Record<string, string>;
@@ -21,5 +26,7 @@ export function errorAnswer(err: unknown): ErrorAnswer {
   const body = err instanceof SessionError ? publicMessage(err) : 'Internal Server Error';
   const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' };
   if (status === 503) headers['retry-after'] = '1';
+  // The rest of an oversized body is not read: close instead of draining it for keep-alive.
+  if (status === 413) headers.connection = 'close';
   return { status, headers, body };
 }

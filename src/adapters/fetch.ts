@@ -1,11 +1,17 @@
 import { isSessionError } from '../core/errors.js';
-import { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from '../core/csrf.js';
+import { CSRF_HEADER, isStateChangingMethod } from '../core/csrf.js';
 import type { SessionManager } from '../core/manager.js';
 import type { Session, SessionDataShape } from '../core/session.js';
-import { sessionErrorResponse, withSessionHeaders } from './web.js';
+import { formCsrfToken, sessionErrorResponse, withSessionHeaders } from './web.js';
 
 export { sessionErrorResponse, withSessionHeaders } from './web.js';
 
+/**
+ * A web-standard handler that also receives the request's session.
+ *
+ * @example
+ * const handler: FetchSessionHandler<{ n: number }> = (request, session) => new Response(String(session.get('n') ?? 0));
+ */
 export type FetchSessionHandler<Data extends SessionDataShape> = (request: Request, session: Session<Data>) => Response | Promise<Response>;
 
 /**
@@ -48,8 +54,9 @@ export function withSession<Data extends SessionDataShape>(
 
 /**
  * Refuses a state-changing request whose CSRF token (header `X-CSRF-Token`, or field
- * `csrf_token` of a urlencoded form) is missing or foreign: throws `SessionError` `ERR_CSRF`,
- * which `withSession` answers with 403. Reads the form from a clone, so the body stays unread.
+ * `csrf_token` of a urlencoded or multipart form) is missing or foreign: throws `SessionError`
+ * `ERR_CSRF`, which `withSession` answers with 403. Reads the form from a clone, so the body stays
+ * unread, and never past 64 KiB (413 beyond).
  *
  * @example
  * withSession(sessions, async (request, session) => {
@@ -59,10 +66,6 @@ export function withSession<Data extends SessionDataShape>(
  */
 export async function checkCsrf<Data extends SessionDataShape>(manager: SessionManager<Data>, request: Request, session: Session<Data>): Promise<void> {
   if (!isStateChangingMethod(request.method)) return;
-  let token: string | null = request.headers.get(CSRF_HEADER);
-  if (token === null && request.headers.get('content-type')?.startsWith('application/x-www-form-urlencoded')) {
-    // An unreadable body carries no token: 403, not 500.
-    token = new URLSearchParams(await request.clone().text().catch(() => '')).get(CSRF_FIELD);
-  }
+  const token = request.headers.get(CSRF_HEADER) ?? (await formCsrfToken(request));
   manager.checkCsrf(session, request.method, token);
 }

@@ -1,11 +1,15 @@
 import type { MiddlewareHandler } from 'hono';
 import { CSRF_HEADER, isStateChangingMethod } from '../core/csrf.js';
 import type { Session } from '../core/session.js';
-import { sentCsrfToken } from './csrf-token.js';
 import type { AppSessionData, AppSessionManager } from './types.js';
-import { sessionErrorResponse, withSessionHeaders } from './web.js';
+import { formCsrfToken, sessionErrorResponse, withSessionHeaders } from './web.js';
 
-/** Hono environment with the session variable, for `new Hono<SessionEnv>()` or `createMiddleware<SessionEnv>`. */
+/**
+ * Hono environment with the session variable, for `new Hono<SessionEnv>()` or `createMiddleware<SessionEnv>`.
+ *
+ * @example
+ * const app = new Hono<SessionEnv>();
+ */
 export type SessionEnv = { Variables: { session: Session<AppSessionData> } };
 
 declare module 'hono' {
@@ -38,8 +42,6 @@ export function session(manager: AppSessionManager): MiddlewareHandler<SessionEn
   };
 }
 
-const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i;
-
 /** Hono merges the old response's headers into an assigned one unless the old one is cleared first. */
 function replaceResponse(c: { res: Response | undefined }, response: Response): void {
   c.res = undefined;
@@ -48,21 +50,17 @@ function replaceResponse(c: { res: Response | undefined }, response: Response): 
 
 /**
  * Refuses a state-changing request whose CSRF token (header `X-CSRF-Token` or form field
- * `csrf_token`) is missing or foreign, with 403. Hono caches the parsed form, so the handler
- * can still call `c.req.parseBody()`.
+ * `csrf_token`) is missing or foreign, with 403. The form is read from a clone (the handler can
+ * still call `c.req.parseBody()`) and never past 64 KiB: a larger one is refused with 413.
  *
  * @example
  * app.post('/', csrfProtection(sessions), async (c) => c.redirect('/home/'));
  */
 export function csrfProtection(manager: AppSessionManager): MiddlewareHandler<SessionEnv> {
   return async (c, next) => {
-    const header = c.req.header(CSRF_HEADER);
-    let form: unknown;
-    if (header === undefined && isStateChangingMethod(c.req.method) && FORM_TYPES.test(c.req.header('content-type') ?? '')) {
-      form = await c.req.parseBody().catch(() => undefined); // an unreadable form carries no token: 403, not 500
-    }
     try {
-      manager.checkCsrf(c.get('session'), c.req.method, sentCsrfToken(header, form));
+      const token = isStateChangingMethod(c.req.method) ? (c.req.header(CSRF_HEADER) ?? (await formCsrfToken(c.req.raw))) : undefined;
+      manager.checkCsrf(c.get('session'), c.req.method, token);
     } catch (err) {
       return sessionErrorResponse(err);
     }

@@ -2,7 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorAnswer } from './error-answer.js';
 import { applySessionHeaders, type CommitResult, type HeaderTarget } from '../core/manager.js';
 
-/** HeaderTarget over a node:http response (Express's `res` is one too). */
+/**
+ * HeaderTarget over a node:http response (Express's `res` is one too).
+ *
+ * @example
+ * applySessionHeaders(result, nodeHeaderTarget(res));
+ */
 export function nodeHeaderTarget(res: ServerResponse): HeaderTarget {
   return {
     get(name) {
@@ -22,6 +27,9 @@ export function nodeHeaderTarget(res: ServerResponse): HeaderTarget {
 /**
  * Ends a response with a `SessionError`'s bounded answer (503, 400, 403, 413) or a bare 500,
  * replacing whatever headers the handler had set. Never throws.
+ *
+ * @example
+ * catch (err) { sendSessionError(res, err); }
  */
 export function sendSessionError(res: ServerResponse, err: unknown): void {
   if (res.headersSent || res.writableEnded) {
@@ -42,6 +50,9 @@ type AnyFn = (...args: any[]) => any;
  * the bug this prevents: the redirect raced the save). `writeHead`, `write`, `end` and
  * `flushHeaders` are queued from the first call, then replayed in order once `commit` settles.
  * If the commit fails, the queued response is dropped and a bounded error answer sent instead.
+ *
+ * @example
+ * commitBeforeHeaders(res, (status) => sessions.commit(session, { status }));
  */
 export function commitBeforeHeaders(res: ServerResponse, commit: (status: number) => Promise<CommitResult>): void {
   const original = { writeHead: res.writeHead, write: res.write, end: res.end, flushHeaders: res.flushHeaders };
@@ -84,7 +95,12 @@ export function commitBeforeHeaders(res: ServerResponse, commit: (status: number
   res.end = defer('end', () => res.statusCode, () => res) as AnyFn as typeof res.end;
 }
 
-/** Request facts the core reads. */
+/**
+ * Request facts the core reads.
+ *
+ * @example
+ * const session = await sessions.load(req.headers.cookie, loadContext(req));
+ */
 export function loadContext(req: IncomingMessage) {
   return { userAgent: req.headers['user-agent'] };
 }

@@ -2,8 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionManager } from '../core/manager.js';
 import type { Session, SessionDataShape } from '../core/session.js';
 import { commitBeforeHeaders, loadContext, sendSessionError } from './node-response.js';
+import { isSessionError } from '../core/errors.js';
 
 export { sendSessionError } from './node-response.js';
+export { readForm, MAX_FORM_BYTES } from './node-form.js';
 
 /**
  * Loads the session for a node:http request and arranges its commit before the response's
@@ -29,6 +31,12 @@ export async function attachSession<Data extends SessionDataShape>(
   return session;
 }
 
+/**
+ * A node:http handler that also receives the request's session.
+ *
+ * @example
+ * const handler: NodeSessionHandler<{ n: number }> = (req, res, session) => res.end(String(session.get('n') ?? 0));
+ */
 export type NodeSessionHandler<Data extends SessionDataShape> = (
   req: IncomingMessage,
   res: ServerResponse,
@@ -54,6 +62,11 @@ export function withSession<Data extends SessionDataShape>(
     try {
       await handler(req, res, session);
     } catch (err) {
+      if (isSessionError(err)) {
+        // CSRF refusals, oversized forms, store outages: their own bounded answer, not a 500.
+        sendSessionError(res, err);
+        return;
+      }
       if (!res.headersSent && !res.writableEnded) {
         res.statusCode = 500;
         res.setHeader('content-type', 'text/plain; charset=utf-8');

@@ -1,7 +1,14 @@
 import { applySessionHeaders, type CommitResult, type HeaderTarget } from '../core/manager.js';
 import { errorAnswer } from './error-answer.js';
+import { SessionError } from '../core/errors.js';
+import { CSRF_FIELD } from '../core/csrf.js';
 
-/** HeaderTarget over web-standard `Headers`. */
+/**
+ * HeaderTarget over web-standard `Headers`.
+ *
+ * @example
+ * applySessionHeaders(result, webHeaderTarget(response.headers));
+ */
 export function webHeaderTarget(headers: Headers): HeaderTarget {
   return {
     get: (name) => headers.get(name) ?? undefined,
@@ -40,4 +47,49 @@ export function withSessionHeaders(response: Response, result: CommitResult): Re
 export function sessionErrorResponse(err: unknown): Response {
   const { status, headers, body } = errorAnswer(err);
   return new Response(body, { status, headers });
+}
+
+/** Largest form body the CSRF check reads (64 KiB); past it the request is refused with 413. */
+export const MAX_CSRF_FORM_BYTES = 64 * 1024;
+const FORM_TYPE = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i;
+
+/**
+ * The `csrf_token` field of a urlencoded or multipart form, read from a clone (the handler can
+ * still read the body) and never past `maxBytes`: a larger body is refused with
+ * `ERR_SESSION_TOO_LARGE` (413) without reading the rest. An unreadable form carries no token.
+ *
+ * @example
+ * const token = request.headers.get('x-csrf-token') ?? (await formCsrfToken(request));
+ */
+export async function formCsrfToken(request: Request, maxBytes = MAX_CSRF_FORM_BYTES): Promise<string | null> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!FORM_TYPE.test(type) || request.body === null) return null;
+  const tooLarge = () => new SessionError('ERR_SESSION_TOO_LARGE', `Form body over ${maxBytes} bytes.`);
+  if (Number(request.headers.get('content-length')) > maxBytes) throw tooLarge();
+  const reader = request.clone().body!.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel();
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  } catch (err) {
+    if (err instanceof SessionError) throw err;
+    return null;
+  }
+  const bytes = Buffer.concat(chunks);
+  try {
+    if (/^application\/x-www-form-urlencoded/i.test(type)) return new URLSearchParams(bytes.toString('utf8')).get(CSRF_FIELD);
+    const value = (await new Response(bytes, { headers: { 'content-type': type } }).formData()).get(CSRF_FIELD);
+    return typeof value === 'string' ? value : null;
+  } catch {
+    return null;
+  }
 }

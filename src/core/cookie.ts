@@ -1,6 +1,11 @@
 import { parse, serialize, type SerializeOptions } from 'cookie';
 
-/** Cookie attributes for the session cookie. Defaults follow Django and DESIGN.md. */
+/**
+ * Cookie attributes for the session cookie. Defaults follow Django and DESIGN.md.
+ *
+ * @example
+ * new SessionManager({ store, secrets, cookie: { secure: true, sameSite: 'strict', maxAge: 8 * 3600 } });
+ */
 export interface CookieOptions {
   /** Default `sessionid` (Django's name). */
   name?: string;
@@ -18,10 +23,28 @@ export interface CookieOptions {
   priority?: 'low' | 'medium' | 'high';
 }
 
+/**
+ * CookieOptions with every default applied (what `SessionManager#cookie` holds).
+ *
+ * @example
+ * sessions.cookie.maxAge; // 1209600 unless configured
+ */
 export type ResolvedCookieOptions = Required<Pick<CookieOptions, 'name' | 'maxAge' | 'path' | 'secure' | 'httpOnly' | 'sameSite'>> &
   Pick<CookieOptions, 'domain' | 'partitioned' | 'priority'>;
 
+/**
+ * The session cookie's default name (Django's).
+ *
+ * @example
+ * req.headers.cookie?.includes(`${DEFAULT_COOKIE_NAME}=`);
+ */
 export const DEFAULT_COOKIE_NAME = 'sessionid';
+/**
+ * The default session lifetime in seconds: two weeks, as Django.
+ *
+ * @example
+ * new SessionManager({ store, secrets, cookie: { maxAge: DEFAULT_MAX_AGE / 2 } }); // one week
+ */
 export const DEFAULT_MAX_AGE = 1_209_600;
 
 /** Longest Cookie header we parse at all; Node itself caps all headers at 16 KiB. */

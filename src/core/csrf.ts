@@ -34,11 +34,27 @@ export function csrfTokenMatches(secret: string, token: unknown): boolean {
   return timingSafeEqual(unmasked, raw);
 }
 
-/** Methods that change state and so must carry a token (RFC 9110 §9.2.1 "safe" methods do not). */
+/**
+ * Methods that change state and so must carry a token (RFC 9110 §9.2.1 "safe" methods do not).
+ *
+ * @example
+ * isStateChangingMethod('POST'); // true; 'GET', 'HEAD', 'OPTIONS', 'TRACE' → false
+ */
 export function isStateChangingMethod(method: string | undefined): boolean {
   return !(method === 'GET' || method === 'HEAD' || method === 'OPTIONS' || method === 'TRACE');
 }
 
-/** The form field and header a token is read from. */
+/**
+ * The form field and header a token is read from.
+ *
+ * @example
+ * `<input type="hidden" name="${CSRF_FIELD}" value="${session.csrfToken()}">`
+ */
 export const CSRF_FIELD = 'csrf_token';
+/**
+ * The request header a token is read from (checked before the form field).
+ *
+ * @example
+ * fetch('/api', { method: 'POST', headers: { [CSRF_HEADER]: token } });
+ */
 export const CSRF_HEADER = 'x-csrf-token';

@@ -1,6 +1,9 @@
 /**
  * Every error cloakroom throws is a `SessionError` with a stable `code`, so callers
  * branch on codes, never on message text (the jose/Lucia convention).
+ *
+ * @example
+ * if (isSessionError(err) && err.code === 'ERR_SESSION_INTERRUPTED') showSignedOutNotice();
  */
 export type SessionErrorCode =
   | 'ERR_SESSION_CONFIG' // bad options at startup: missing or weak secret, bad store URL
@@ -42,12 +45,22 @@ function statusForCode(code: SessionErrorCode): number {
   }
 }
 
-/** True for errors an adapter should turn into a bounded HTTP answer rather than rethrow. */
+/**
+ * True for errors an adapter should turn into a bounded HTTP answer rather than rethrow.
+ *
+ * @example
+ * catch (err) { if (isSessionError(err)) return reply(err.status, publicMessage(err)); throw err; }
+ */
 export function isSessionError(err: unknown): err is SessionError {
   return err instanceof SessionError;
 }
 
-/** The short text an adapter sends with a `SessionError`'s status: no internals, no stack. */
+/**
+ * The short text an adapter sends with a `SessionError`'s status: no internals, no stack.
+ *
+ * @example
+ * res.writeHead(err.status, { 'content-type': 'text/plain' }).end(publicMessage(err));
+ */
 export function publicMessage(err: SessionError): string {
   switch (err.code) {
     case 'ERR_STORE_UNAVAILABLE':

@@ -7,6 +7,12 @@ import { blankState, EXPIRY_KEY, internalState, Session, type SessionContext, ty
 import { isStatelessStore, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats } from './store.js';
 import { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './csrf.js';
 
+/**
+ * Options of `new SessionManager()`; every field but `store` and `secrets` has a default.
+ *
+ * @example
+ * new SessionManager({ store: new MemoryStore(), secrets: process.env.SESSION_SECRET!, touchAfter: 600, storeTimeout: 500 });
+ */
 export interface SessionManagerOptions {
   /** Where sessions live: a server-side `SessionStore`, or a `StatelessStore` (the cookie store). */
   store: SessionStore | StatelessStore;
@@ -33,19 +39,34 @@ export interface SessionManagerOptions {
   generateId?: () => string;
 }
 
-/** Request facts the lifecycle uses besides the Cookie header. */
+/**
+ * Request facts the lifecycle uses besides the Cookie header.
+ *
+ * @example
+ * await sessions.load(req.headers.cookie, { userAgent: req.headers['user-agent'] });
+ */
 export interface LoadContext {
   userAgent?: string | undefined;
 }
 
-/** Headers a commit asks the adapter to emit; apply them with `applySessionHeaders`. */
+/**
+ * Headers a commit asks the adapter to emit; apply them with `applySessionHeaders`.
+ *
+ * @example
+ * const { setCookie, vary } = await sessions.commit(session, { status: 200 });
+ */
 export interface CommitResult {
   setCookie: string | undefined;
   /** Add `Vary: Cookie` (the session was read or written). */
   vary: boolean;
 }
 
-/** One of a user's sessions, as listed by `listUserSessions`. */
+/**
+ * One of a user's sessions, as listed by `listUserSessions`.
+ *
+ * @example
+ * for (const s of await sessions.listUserSessions(userId, session)) console.log(s.handle, s.userAgent, s.current);
+ */
 export interface UserSession {
   /** Opaque handle (the hashed ID): safe to show and to post back for revocation. */
   handle: string;
@@ -418,7 +439,12 @@ function unsupportedStore(store: StatelessStore): SessionStore {
   };
 }
 
-/** `SESSION_SECRET` form: comma-separated, newest first, blanks ignored. */
+/**
+ * `SESSION_SECRET` form: comma-separated, newest first, blanks ignored.
+ *
+ * @example
+ * splitSecrets('new-secret, old-secret,'); // ['new-secret', 'old-secret']
+ */
 export function splitSecrets(value: string): string[] {
   return value
     .split(',')
@@ -426,7 +452,12 @@ export function splitSecrets(value: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-/** What an adapter needs to write headers on its framework's response. */
+/**
+ * What an adapter needs to write headers on its framework's response.
+ *
+ * @example
+ * const target: HeaderTarget = { get: (n) => headers.get(n) ?? undefined, set: (n, v) => headers.set(n, v), append: (n, v) => headers.append(n, v) };
+ */
 export interface HeaderTarget {
   get(name: string): string | undefined;
   set(name: string, value: string): void;
@@ -436,6 +467,9 @@ export interface HeaderTarget {
 /**
  * Writes a commit's headers: `Set-Cookie`, `Vary: Cookie` (merged), and — on any response that
  * sets a session cookie — a Cache-Control that keeps shared caches from storing it.
+ *
+ * @example
+ * applySessionHeaders(await sessions.commit(session, { status: 200 }), target);
  */
 export function applySessionHeaders(result: CommitResult, target: HeaderTarget): void {
   if (result.vary) {
@@ -449,7 +483,12 @@ export function applySessionHeaders(result: CommitResult, target: HeaderTarget):
   }
 }
 
-/** Drops `public` and `s-maxage` and adds `private`: the response carries one visitor's cookie. */
+/**
+ * Drops `public` and `s-maxage` and adds `private`: the response carries one visitor's cookie.
+ *
+ * @example
+ * privateCacheControl('public, max-age=60, s-maxage=300'); // 'private, max-age=60'
+ */
 export function privateCacheControl(existing: string | undefined): string {
   if (!existing) return 'private';
   const kept = existing

@@ -9,7 +9,12 @@ const CSRF_KEY = '$csrf';
 /** Names that would reach Object.prototype if anything ever copied data into a plain object. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** The shape of data a session may hold; narrow it with your own type: `Session<{ user: string }>`. */
+/**
+ * The shape of data a session may hold; narrow it with your own type: `Session<{ user: string }>`.
+ *
+ * @example
+ * const sessions = new SessionManager<{ user: string; cart: string[] }>({ store, secrets });
+ */
 export type SessionDataShape = object;
 
 type Key<Data> = keyof Data & string;

@@ -1,7 +1,12 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { SessionError } from './errors.js';
 
-/** Secrets shorter than this are refused: an HMAC key is only as strong as its guessability. */
+/**
+ * Secrets shorter than this are refused: an HMAC key is only as strong as its guessability.
+ *
+ * @example
+ * const secret = randomBytes(MIN_SECRET_LENGTH).toString('base64url'); // 43 characters
+ */
 export const MIN_SECRET_LENGTH = 32;
 
 /**

@@ -7,7 +7,12 @@
  * Times are epoch milliseconds.
  */
 
-/** What a store keeps for one session. */
+/**
+ * What a store keeps for one session.
+ *
+ * @example
+ * await store.create(key, { data: { theme: '"dark"' }, expiresAt: now + 3600_000, createdAt: now, lastSeenAt: now, userId: null, userAgent: null });
+ */
 export interface SessionRecord {
   /** Each session key's value, already serialized by the core (JSON text). */
   data: Record<string, string>;
@@ -25,6 +30,9 @@ export interface SessionRecord {
 /**
  * The part of a session one request changed. Only these keys are written, atomically, so
  * parallel requests that write different keys all keep their writes.
+ *
+ * @example
+ * await store.update(key, { set: { theme: '"light"' }, unset: ['cart'], replace: false, expiresAt, lastSeenAt: now }, now);
  */
 export interface SessionChange {
   /** Keys to write (serialized values). */
@@ -39,7 +47,12 @@ export interface SessionChange {
   userId?: string | null;
 }
 
-/** One row of a user's session list. */
+/**
+ * One row of a user's session list.
+ *
+ * @example
+ * const rows: UserSessionInfo[] = await store.listByUser('user-42', Date.now());
+ */
 export interface UserSessionInfo {
   key: string;
   createdAt: number;
@@ -48,6 +61,12 @@ export interface UserSessionInfo {
   userAgent: string | null;
 }
 
+/**
+ * How `clearExpired` paces its work.
+ *
+ * @example
+ * await store.clearExpired(Date.now(), { batchSize: 500, onProgress: (n) => console.log(n) });
+ */
 export interface ClearExpiredOptions {
   /** Records deleted per round trip; stores bound the work of one statement with it. */
   batchSize?: number;
@@ -55,11 +74,24 @@ export interface ClearExpiredOptions {
   onProgress?: (deleted: number) => void;
 }
 
+/**
+ * Record counts, as `cloakroom stats` prints them.
+ *
+ * @example
+ * const { live, expired } = await store.stats(Date.now());
+ */
 export interface StoreStats {
   live: number;
   expired: number;
 }
 
+/**
+ * What every server-side store implements; `cloakroom/testing` checks a store against it.
+ *
+ * @example
+ * class MyStore implements SessionStore { get(key, now) { … } create(key, record) { … } … }
+ * describeStoreConformance({ name: 'my-store', setup: async () => new MyStore() });
+ */
 export interface SessionStore {
   /** A short name for logs and errors, e.g. `sqlite:./data/sessions.db` (no passwords). */
   readonly name: string;
@@ -88,7 +120,12 @@ export interface SessionStore {
   close(): Promise<void>;
 }
 
-/** Applies a change to a plain data map: the reference semantics every store must match. */
+/**
+ * Applies a change to a plain data map: the reference semantics every store must match.
+ *
+ * @example
+ * applyChange({ a: '1', b: '2' }, { set: { c: '3' }, unset: ['a'], replace: false, expiresAt, lastSeenAt }); // { b: '2', c: '3' }
+ */
 export function applyChange(data: Record<string, string>, change: SessionChange): Record<string, string> {
   const next: Record<string, string> = Object.create(null);
   if (!change.replace) for (const k of Object.keys(data)) next[k] = data[k]!;

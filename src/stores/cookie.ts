@@ -26,6 +26,12 @@ import { MIN_SECRET_LENGTH } from '../core/signing.js';
 import { splitSecrets } from '../core/manager.js';
 import type { SessionRecord, StatelessStore } from '../core/store.js';
 
+/**
+ * Options of `new CookieStore()`.
+ *
+ * @example
+ * new CookieStore({ secrets: [newSecret, oldSecret], maxSetCookieBytes: 4096, reservedBytes: 256 });
+ */
 export interface CookieStoreOptions {
   /** Secrets, newest first (a comma-separated string works too): the first seals, all unseal. */
   secrets: string | readonly string[];

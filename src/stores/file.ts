@@ -24,6 +24,12 @@ import { SessionError } from '../core/errors.js';
 import { STORE_KEY_PATTERN } from '../core/session-id.js';
 import { applyChange, type ClearExpiredOptions, type SessionChange, type SessionRecord, type SessionStore, type StoreStats, type UserSessionInfo } from '../core/store.js';
 
+/**
+ * Options of `new FileStore()`.
+ *
+ * @example
+ * new FileStore({ directory: './data/sessions', durable: true, lockTimeout: 1000 });
+ */
 export interface FileStoreOptions {
   /** The folder that holds the session files; created on first write. */
   directory: string;
@@ -417,7 +423,12 @@ function serialize(key: string, record: SessionRecord): string {
   return JSON.stringify(stored);
 }
 
-/** The record in `text`, or null for anything that is not exactly what `serialize` writes. */
+/**
+ * The record in `text`, or null for anything that is not exactly what `serialize` writes.
+ *
+ * @example
+ * parseRecord(await readFile(path, 'utf8'), key); // the record, or null
+ */
 export function parseRecord(text: string, key: string): SessionRecord | null {
   let value: unknown;
   try {

@@ -6,6 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { SessionError } from '../core/errors.js';
 import type { SessionStore, StatelessStore } from '../core/store.js';
 
+/**
+ * Options of `createStore()`.
+ *
+ * @example
+ * await createStore('postgres://app@127.0.0.1/app', { table: 'sessions', connect: true });
+ */
 export interface CreateStoreOptions {
   /** Secrets for `cookie:` (newest first, or comma-separated). Default: env `SESSION_SECRET`. */
   secrets?: string | readonly string[];
@@ -20,7 +26,12 @@ export interface CreateStoreOptions {
   logger?: Pick<Console, 'warn' | 'error'>;
 }
 
-/** The URL forms `createStore` accepts, one per line, for help texts and errors. */
+/**
+ * The URL forms `createStore` accepts, one per line, for help texts and errors.
+ *
+ * @example
+ * console.error(`Store URLs:\n${STORE_URL_FORMS.join('\n')}`);
+ */
 export const STORE_URL_FORMS = [
   'memory:                                   this process only (development, tests)',
   'sqlite:PATH                               e.g. sqlite:./data/sessions.db (the default)',

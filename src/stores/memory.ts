@@ -2,6 +2,12 @@ import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, S
 import { applyChange } from '../core/store.js';
 import { SessionError } from '../core/errors.js';
 
+/**
+ * Options of `new MemoryStore()`.
+ *
+ * @example
+ * new MemoryStore({ maxEntries: 50_000, sweepInterval: 30_000 });
+ */
 export interface MemoryStoreOptions {
   /** Most records kept; the least recently used is evicted beyond it. Default 10,000. */
   maxEntries?: number;

@@ -23,6 +23,12 @@ import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, S
 import { SessionError } from '../core/errors.js';
 import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, mergePatch, redactUrl, rowToRecord, StartupLatch, storeUnavailable, toMillis } from './sql-shared.js';
 
+/**
+ * Options of `new MysqlStore()`: give `pool` or `connectionString`.
+ *
+ * @example
+ * new MysqlStore({ connectionString: 'mysql://app:secret@127.0.0.1:3306/app', table: 'sessions' });
+ */
 export interface MysqlStoreOptions {
   /** A `mysql2/promise` pool you own; `close()` leaves it open. Give this or `connectionString`. */
   pool?: Pool;

@@ -18,6 +18,12 @@ import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, S
 import { SessionError } from '../core/errors.js';
 import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, redactUrl, rowToRecord, StartupLatch, storeUnavailable, toMillis } from './sql-shared.js';
 
+/**
+ * Options of `new PostgresStore()`: give `pool` or `connectionString`.
+ *
+ * @example
+ * new PostgresStore({ pool, schema: 'app', createTable: false });
+ */
 export interface PostgresStoreOptions {
   /** A `pg.Pool` you own; `close()` leaves it open. Give this or `connectionString`. */
   pool?: pg.Pool;

@@ -6,9 +6,20 @@
 import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { SessionError } from '../core/errors.js';
 
-/** Either ioredis client; the store treats them alike. */
+/**
+ * Either ioredis client; the store treats them alike.
+ *
+ * @example
+ * const client: RedisClient = new Redis(sessionRedisOptions());
+ */
 export type RedisClient = Redis | Cluster;
 
+/**
+ * Time bounds of a Redis connection made for a session store.
+ *
+ * @example
+ * new RedisStore({ client: 'redis://127.0.0.1:6379', commandTimeout: 500, connectTimeout: 1000 });
+ */
 export interface RedisConnectionOptions {
   /**
    * Longest wait, in ms, for one command before ioredis rejects it (a hung server, e.g. a
@@ -21,7 +32,12 @@ export interface RedisConnectionOptions {
   maxReconnectDelay?: number;
 }
 
-/** What a store URL says. */
+/**
+ * What a store URL says.
+ *
+ * @example
+ * const { nodes, db, prefix } = parseRedisUrl('redis://127.0.0.1:6379/2?prefix=app:');
+ */
 export interface ParsedRedisUrl {
   cluster: boolean;
   tls: boolean;

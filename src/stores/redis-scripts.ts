@@ -57,6 +57,9 @@ end
 /**
  * SET NX for a hash: refuses (0) when the key exists, else writes every field and the native TTL.
  * ARGV: expiresAt, then field/value pairs.
+ *
+ * @example
+ * client.defineCommand('cloakroomCreate', { numberOfKeys: 1, lua: CREATE_SCRIPT });
  */
 export const CREATE_SCRIPT = `${CHUNKED_HELPERS}
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -72,6 +75,9 @@ return 1
  * the native TTL. Returns {1, previous user ID or false} so the caller can fix the user indexes.
  * ARGV: now, expiresAt, lastSeenAt, replace ('1'|'0'), user mode ('keep'|'null'|'set'), user ID,
  * number of unset fields, the unset fields, then field/value pairs to set.
+ *
+ * @example
+ * client.defineCommand('cloakroomUpdate', { numberOfKeys: 1, lua: UPDATE_SCRIPT });
  */
 export const UPDATE_SCRIPT = `${CHUNKED_HELPERS}
 if not live(KEYS[1], ARGV[1]) then return 0 end
@@ -100,7 +106,12 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return {1, previous}
 `;
 
-/** Moves expiry and last-seen of a live record without touching its data. ARGV: now, expiresAt, lastSeenAt. */
+/**
+ * Moves expiry and last-seen of a live record without touching its data. ARGV: now, expiresAt, lastSeenAt.
+ *
+ * @example
+ * client.defineCommand('cloakroomTouch', { numberOfKeys: 1, lua: TOUCH_SCRIPT });
+ */
 export const TOUCH_SCRIPT = `${CHUNKED_HELPERS}
 if not live(KEYS[1], ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], '${META.expiresAt}', ARGV[2], '${META.lastSeenAt}', ARGV[3])
@@ -108,7 +119,12 @@ redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return 1
 `;
 
-/** Deletes the record and returns the user it was bound to (or false), for the index cleanup. */
+/**
+ * Deletes the record and returns the user it was bound to (or false), for the index cleanup.
+ *
+ * @example
+ * client.defineCommand('cloakroomDestroy', { numberOfKeys: 1, lua: DESTROY_SCRIPT });
+ */
 export const DESTROY_SCRIPT = `
 local user = redis.call('HGET', KEYS[1], '${META.userId}')
 redis.call('DEL', KEYS[1])
@@ -118,6 +134,9 @@ return user
 /**
  * Deletes the record only when it is still bound to ARGV[1]: an index entry can outlive a
  * rebinding, and revoking one user's sessions must never end another user's. Returns 1 when deleted.
+ *
+ * @example
+ * client.defineCommand('cloakroomDestroyIfOwned', { numberOfKeys: 1, lua: DESTROY_IF_OWNED_SCRIPT });
  */
 export const DESTROY_IF_OWNED_SCRIPT = `
 if redis.call('HGET', KEYS[1], '${META.userId}') == ARGV[1] then

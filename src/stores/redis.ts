@@ -40,6 +40,12 @@ import { CREATE_SCRIPT, DATA_FIELD, DESTROY_IF_OWNED_SCRIPT, DESTROY_SCRIPT, MET
 
 export { parseRedisUrl, sessionRedisOptions, redact, type RedisClient, type RedisConnectionOptions, type ParsedRedisUrl } from './redis-connection.js';
 
+/**
+ * Options of `new RedisStore()` / `createRedisStore()`.
+ *
+ * @example
+ * await createRedisStore({ client: 'redis://127.0.0.1:6379/1', prefix: 'app:sess:', scanCount: 500 });
+ */
 export interface RedisStoreOptions extends RedisConnectionOptions {
   /**
    * An ioredis `Redis` or `Cluster` you built (the store leaves it open on `close()`), or a store

@@ -18,6 +18,12 @@ import Database from 'better-sqlite3';
 import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
 import { checkIdentifier, clearInBatches, DEFAULT_TABLE, mergePatch, rowToRecord, storeUnavailable, toMillis } from './sql-shared.js';
 
+/**
+ * Options of `new SqliteStore()`.
+ *
+ * @example
+ * new SqliteStore({ path: './data/sessions.db', table: 'sessions', busyTimeout: 200 });
+ */
 export interface SqliteStoreOptions {
   /** Database file, created with its parent folder if missing. Default `./data/sessions.db`. */
   path?: string;

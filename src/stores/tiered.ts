@@ -19,6 +19,12 @@
  */
 import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
 
+/**
+ * Options of `new TieredStore()`.
+ *
+ * @example
+ * new TieredStore({ cache: new MemoryStore(), database: new SqliteStore(), logInterval: 300_000 });
+ */
 export interface TieredStoreOptions {
   /** The fast tier (e.g. Redis or memory). Its failures are logged and bypassed. */
   cache: SessionStore;
@@ -38,7 +44,7 @@ export interface TieredStoreOptions {
  * @example
  * import { TieredStore } from 'cloakroom/stores/tiered';
  * const store = new TieredStore({
- *   cache: new RedisStore({ url: 'redis://127.0.0.1:6379' }),
+ *   cache: new RedisStore({ client: 'redis://127.0.0.1:6379' }),
  *   database: new PostgresStore({ connectionString: process.env.DATABASE_URL }),
  * });
  */

@@ -13,6 +13,12 @@ import type { SessionRecord, SessionStore } from '../core/store.js';
 import { generateSessionId, storeKeyFor, STORE_KEY_PATTERN } from '../core/session-id.js';
 import { SessionManager } from '../core/manager.js';
 
+/**
+ * Options of `describeStoreConformance()`.
+ *
+ * @example
+ * describeStoreConformance({ name: 'pg', setup: async () => new PostgresStore({ pool, table }), skip: serviceOrSkip('postgres') });
+ */
 export interface ConformanceOptions {
   /** Shown in the test names. */
   name: string;
@@ -31,12 +37,22 @@ export interface ConformanceOptions {
 
 const MINUTE = 60_000;
 
-/** A fresh store key, as the core would hand it to a store. */
+/**
+ * A fresh store key, as the core would hand it to a store.
+ *
+ * @example
+ * assert.equal(await store.get(newStoreKey(), Date.now()), null);
+ */
 export function newStoreKey(): string {
   return storeKeyFor(generateSessionId());
 }
 
-/** A record that lives for `ttl` ms from now. */
+/**
+ * A record that lives for `ttl` ms from now.
+ *
+ * @example
+ * assert.equal(await store.create(newStoreKey(), sampleRecord({ a: 1 }, 60_000)), true);
+ */
 export function sampleRecord(data: Record<string, unknown> = {}, ttl = 10 * MINUTE, extra: Partial<SessionRecord> = {}): SessionRecord {
   const now = Date.now();
   const serialized: Record<string, string> = {};
@@ -58,7 +74,12 @@ const change = (set: Record<string, unknown>, unset: string[] = [], replace = fa
   return { set: serialized, unset, replace, expiresAt: now + ttl, lastSeenAt: now };
 };
 
-/** Registers the conformance tests for one store with node:test. */
+/**
+ * Registers the conformance tests for one store with node:test.
+ *
+ * @example
+ * describeStoreConformance({ name: 'memory', setup: async () => new MemoryStore({ sweepInterval: 0 }) });
+ */
 export function describeStoreConformance(options: ConformanceOptions): void {
   describe(`store conformance: ${options.name}`, { skip: options.skip ?? false }, () => {
     let store: SessionStore;
