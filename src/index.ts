@@ -27,6 +27,8 @@ export {
   type UserSessionInfo,
   type ClearExpiredOptions,
   type StoreStats,
+  type StatelessStore,
+  isStatelessStore,
 } from './core/store.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 

@@ -1,4 +1,5 @@
 import { parse, serialize, type SerializeOptions } from 'cookie';
+import { SessionError } from './errors.js';
 
 /**
  * Cookie attributes for the session cookie. Defaults follow Django and DESIGN.md.
@@ -56,14 +57,14 @@ const NAME_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 export function resolveCookieOptions(options: CookieOptions = {}): ResolvedCookieOptions {
   const name = options.name ?? DEFAULT_COOKIE_NAME;
-  if (!NAME_PATTERN.test(name)) throw new TypeError(`Invalid cookie name: ${JSON.stringify(name)}`);
+  if (!NAME_PATTERN.test(name)) throw new SessionError('ERR_SESSION_CONFIG', `Invalid cookie name: ${JSON.stringify(name)} (RFC 6265 token characters only).`);
   const maxAge = options.maxAge ?? DEFAULT_MAX_AGE;
-  if (!Number.isFinite(maxAge) || maxAge <= 0) throw new TypeError('cookie.maxAge must be a positive number of seconds');
+  if (!Number.isFinite(maxAge) || maxAge <= 0) throw new SessionError('ERR_SESSION_CONFIG', 'cookie.maxAge must be a positive number of seconds.');
   const sameSite = options.sameSite ?? 'lax';
   const secure = options.secure ?? false;
   if (sameSite === 'none' && !secure) {
     // Browsers drop SameSite=None cookies without Secure; fail at startup rather than silently.
-    throw new TypeError('cookie.sameSite "none" requires cookie.secure: true');
+    throw new SessionError('ERR_SESSION_CONFIG', 'cookie.sameSite "none" requires cookie.secure: true.');
   }
   return {
     name,

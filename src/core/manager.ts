@@ -149,6 +149,13 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
    * and `ERR_STORE_UNAVAILABLE` (503) when the store fails.
    */
   async commit(session: Session<Data>, response: { status: number }): Promise<CommitResult> {
+    const result = await this.#commit(session, response);
+    // Whatever the request's cookie made us answer with a Set-Cookie varies on that cookie too.
+    if (result.setCookie !== undefined) result.vary = true;
+    return result;
+  }
+
+  async #commit(session: Session<Data>, response: { status: number }): Promise<CommitResult> {
     const s = internalState(session);
     const now = this.#ctx.now();
     const result: CommitResult = { setCookie: undefined, vary: s.accessed };

@@ -56,6 +56,7 @@ describe('lifecycle: IDs are never adopted', () => {
     const r = await env.manager.commit(s, { status: 200 });
     assert.equal(env.store.calls.create, 0);
     assert.match(r.setCookie!, /^sessionid=; Max-Age=0/, 'the stale cookie is deleted');
+    assert.equal(r.vary, true, 'an answer that depends on the request cookie varies on it');
     s.set('x', 1);
     const r2 = await env.manager.commit(s, { status: 200 });
     assert.notEqual(s.id, forgedId, 'saving mints a fresh ID');
