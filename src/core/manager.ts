@@ -33,6 +33,13 @@ export interface SessionManagerOptions {
   touchAfter?: number;
   /** Longest wait for one store call, in ms, before the request fails with 503. Default 1000. */
   storeTimeout?: number;
+  /**
+   * What a request gets when the store fails while loading its session: `'error'` (default) ends
+   * it with 503; `'anonymous'` hands the handler an empty session (`session.isDegraded`) so pages
+   * that only read can still render. The visitor's cookie is left alone, and a write to the
+   * stand-in still fails with 503: nothing is silently dropped.
+   */
+  storeOutage?: 'error' | 'anonymous';
   /** Injectable clock (epoch ms) for tests. */
   now?: () => number;
   /** Injectable ID source for tests; IDs must pass `isValidSessionId`. */
@@ -101,6 +108,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   readonly #touchAfterMs: number;
   readonly #timeout: number;
   readonly #generateId: () => string;
+  readonly #storeOutage: 'error' | 'anonymous';
   readonly #verified = new Map<string, VerifiedCookie>();
 
   constructor(options: SessionManagerOptions) {
@@ -117,6 +125,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     this.#touchAfterMs = (options.touchAfter ?? 3600) * 1000;
     this.#timeout = options.storeTimeout ?? 1000;
     this.#generateId = options.generateId ?? generateSessionId;
+    this.#storeOutage = options.storeOutage ?? 'error';
   }
 
   /**
@@ -133,7 +142,15 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     const verified = this.#verify(value);
     if (verified === null) return this.#wrap(blankState(now, true, userAgent));
     const { id, key } = verified;
-    const record = await this.#call(() => this.store.get(key, now));
+    let record: SessionRecord | null;
+    try {
+      record = await this.#call(() => this.store.get(key, now));
+    } catch (err) {
+      if (this.#storeOutage !== 'anonymous') throw err;
+      const standIn = blankState(now, true, userAgent);
+      standIn.degraded = true;
+      return this.#wrap(standIn);
+    }
     const state = stateFromRecord(record, now, userAgent);
     if (!state.isNew) {
       state.id = id;
@@ -166,6 +183,14 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
       for (const key of keys) await this.#call(() => this.store.destroy(key));
     }
     if (response.status >= 500) return result;
+    if (s.degraded) {
+      // The real session is still in the store; writing a stand-in would replace the visitor's
+      // cookie and lose it, so a write during the outage is refused instead.
+      if (s.modified) {
+        throw new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} is unavailable; the change was not saved.`);
+      }
+      return result;
+    }
     if (this.#stateless) return this.#commitSealed(this.#stateless, session, s, now, result);
 
     if (s.raw.size === 0) {

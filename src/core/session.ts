@@ -49,6 +49,8 @@ export interface SessionState {
   obsoleteKeys: string[];
   /** The request brought a session cookie (valid or not): an empty session then deletes it. */
   hadCookie: boolean;
+  /** The store failed at load and the manager serves an anonymous stand-in (`storeOutage: 'anonymous'`). */
+  degraded: boolean;
   expiresAt: number;
   createdAt: number;
   userId: string | null;
@@ -342,6 +344,14 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
     return this.#s.isNew;
   }
 
+  /**
+   * True when the store could not be reached and this is an empty stand-in (only with the
+   * manager's `storeOutage: 'anonymous'`). Reads work; a write fails the request with 503.
+   */
+  get isDegraded(): boolean {
+    return this.#s.degraded;
+  }
+
   /** The session ID carried by the cookie, or null before the first save. Never log it. */
   get id(): string | null {
     return this.#s.id;
@@ -429,6 +439,7 @@ export function blankState(now: number, hadCookie: boolean, userAgent: string | 
     isNew: true,
     obsoleteKeys: [],
     hadCookie,
+    degraded: false,
     expiresAt: 0,
     createdAt: now,
     userId: null,

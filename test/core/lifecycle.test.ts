@@ -355,3 +355,39 @@ describe('store failures', () => {
     await assert.rejects(manager.commit(s, { status: 200 }), /ECONNREFUSED/);
   });
 });
+
+describe("storeOutage: 'anonymous'", () => {
+  class DownStore extends MemoryStore {
+    down = false;
+    override get(key: string, now: number) {
+      return this.down ? Promise.reject(new Error('ECONNREFUSED')) : super.get(key, now);
+    }
+  }
+
+  it('serves reads with an empty stand-in, keeps the cookie, refuses writes with 503', async () => {
+    const store = new DownStore({ sweepInterval: 0 });
+    const manager = new SessionManager({ store, secrets: [SECRET], storeOutage: 'anonymous' });
+    const { cookie } = await saved(manager as SessionManager<Record<string, unknown>>);
+    store.down = true;
+    const reading = await manager.load(cookie);
+    assert.equal(reading.isDegraded, true);
+    assert.equal(reading.get('username', 'Guest'), 'Guest');
+    const r = await manager.commit(reading, { status: 200 });
+    assert.equal(r.setCookie, undefined, 'the visitor keeps their cookie through the outage');
+    const writing = await manager.load(cookie);
+    writing.set('cart', ['x']);
+    await assert.rejects(manager.commit(writing, { status: 200 }), (e: any) => e.code === 'ERR_STORE_UNAVAILABLE' && e.status === 503);
+    store.down = false;
+    const back = await manager.load(cookie);
+    assert.equal(back.isDegraded, false);
+    assert.equal(back.get('username'), 'ada', 'the real session is intact after the outage');
+  });
+
+  it("the default ('error') answers the outage with 503 at load", async () => {
+    const store = new DownStore({ sweepInterval: 0 });
+    const manager = new SessionManager({ store, secrets: [SECRET] });
+    const { cookie } = await saved(manager as SessionManager<Record<string, unknown>>);
+    store.down = true;
+    await assert.rejects(manager.load(cookie), { code: 'ERR_STORE_UNAVAILABLE' });
+  });
+});

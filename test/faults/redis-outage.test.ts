@@ -203,6 +203,50 @@ describe('redis going away mid-traffic', { skip }, () => {
     assert.equal(back.body, 'n=1');
   });
 
+  it("with storeOutage: 'anonymous', reads render as a guest during the outage, writes still get 503", async () => {
+    const manager = new SessionManager({ store, secrets: [SECRET], storeTimeout: STORE_TIMEOUT, storeOutage: 'anonymous' });
+    const lenient = createServer(
+      withSession(manager, (req, res, session) => {
+        if (req.url === '/write') session.set('n', ((session.get('n') as number | undefined) ?? 0) + 1);
+        res.end(`n=${session.get('n') ?? 0}${session.isDegraded ? ' (degraded)' : ''}`);
+      }),
+    );
+    await new Promise<void>((resolve) => lenient.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(lenient.address() as AddressInfo).port}`;
+    const ask = async (path: string) => {
+      const started = performance.now();
+      const res = await fetch(url + path, { headers: { cookie }, signal: AbortSignal.timeout(10_000) });
+      return { status: res.status, body: await res.text(), ms: performance.now() - started, setCookie: res.headers.get('set-cookie') };
+    };
+    try {
+      const before = await ask('/');
+      assert.equal(before.status, 200);
+      redis.signal('SIGSTOP');
+      try {
+        const read = await ask('/');
+        assert.equal(read.status, 200);
+        assert.equal(read.body, 'n=0 (degraded)');
+        assert.equal(read.setCookie, null, 'the cookie is left alone during the outage');
+        assert.ok(read.ms <= BOUND_MS, `read took ${read.ms.toFixed(0)} ms`);
+        const write = await ask('/write');
+        assert.equal(write.status, 503);
+        assert.ok(write.ms <= BOUND_MS, `write took ${write.ms.toFixed(0)} ms`);
+      } finally {
+        redis.signal('SIGCONT');
+      }
+      const deadline = Date.now() + 15_000;
+      let after = await ask('/');
+      while (after.body !== before.body && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        after = await ask('/');
+      }
+      assert.equal(after.body, before.body, 'the real session is served again once Redis is back');
+    } finally {
+      lenient.closeAllConnections();
+      await new Promise((resolve) => lenient.close(resolve));
+    }
+  });
+
   it('raised no unhandled rejection or uncaught exception, and the process is still serving', async () => {
     assert.deepEqual(problems, []);
     assert.equal((await request('/', undefined)).status, 200);
