@@ -154,6 +154,19 @@ export class MemoryStore implements SessionStore {
     return { live, expired };
   }
 
+  /**
+   * Everything the store holds, as text (key and serialized record per line): for debugging,
+   * and for the conformance suite's check that no cookie ID is ever stored.
+   *
+   * @example
+   * console.log(store.snapshot());
+   */
+  snapshot(): string {
+    let out = '';
+    for (const [key, text] of this.#records) out += `${key} ${text}\n`;
+    return out;
+  }
+
   async close(): Promise<void> {
     clearInterval(this.#timer);
   }

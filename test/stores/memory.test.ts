@@ -6,6 +6,7 @@ import { MemoryStore } from '../../src/stores/memory.ts';
 describeStoreConformance({
   name: 'memory',
   setup: async () => new MemoryStore({ sweepInterval: 0 }),
+  dump: async (store) => (store as MemoryStore).snapshot(),
 });
 
 describe('memory store specifics', () => {

@@ -82,6 +82,11 @@ function recordingLogger() {
 describeStoreConformance({
   name: 'tiered (memory cache, sqlite database)',
   setup: async () => new TieredStore({ cache: new MemoryStore({ sweepInterval: 0 }), database: sqlite() }),
+  dump: async (store) => {
+    const tiered = store as TieredStore;
+    const rows = (tiered.database as SqliteStore).database.prepare('SELECT * FROM cloakroom_sessions').all();
+    return (tiered.cache as MemoryStore).snapshot() + JSON.stringify(rows);
+  },
 });
 
 describeStoreConformance({
