@@ -155,6 +155,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     if (!state.isNew) {
       state.id = id;
       state.key = key;
+      state.cookieValue = value;
     }
     return this.#wrap(state);
   }
@@ -329,8 +330,15 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   }
 
   #cookieFor(session: Session<Data>, s: SessionState, now: number): string {
-    const value = this.#signer.sign(s.id!);
-    this.#remember(value, s.id!, s.key!);
+    let value = s.cookieValue;
+    // The same ID signs to the same value: reuse the request's, sign only a new ID (or one
+    // signed by an older secret, so rotation moves every active session to the newest).
+    const known = value === null ? undefined : this.#verified.get(value);
+    if (value === null || known?.id !== s.id || !known.current) {
+      value = this.#signer.sign(s.id!);
+      this.#remember(value, s.id!, s.key!, true);
+      s.cookieValue = value;
+    }
     return sessionCookie(this.cookie, value, session.expiresAtBrowserClose ? undefined : s.expiresAt, now);
   }
 
@@ -403,14 +411,14 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   #verify(value: string): VerifiedCookie | null {
     const hit = this.#verified.get(value);
     if (hit !== undefined) return hit;
-    const id = this.#signer.unsign(value);
-    if (id === null || !isValidSessionId(id)) return null;
-    return this.#remember(value, id, storeKeyFor(id));
+    const verified = this.#signer.verify(value);
+    if (verified === null || !isValidSessionId(verified.payload)) return null;
+    return this.#remember(value, verified.payload, storeKeyFor(verified.payload), verified.current);
   }
 
-  #remember(value: string, id: string, key: string): VerifiedCookie {
+  #remember(value: string, id: string, key: string, current: boolean): VerifiedCookie {
     if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
-    const entry = { id, key };
+    const entry = { id, key, current };
     this.#verified.set(value, entry);
     return entry;
   }
@@ -419,6 +427,8 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
 interface VerifiedCookie {
   id: string;
   key: string;
+  /** Signed by the newest secret (else re-signed when sent again). */
+  current: boolean;
 }
 
 /** Verified cookie values remembered per manager (~200 bytes each: ~2 MB at most). */

@@ -36,6 +36,8 @@ export interface SessionState {
   id: string | null;
   /** SHA-256 of `id`: what the store sees. */
   key: string | null;
+  /** The verified cookie value the request brought, reused while its ID stays (no re-signing). */
+  cookieValue: string | null;
   raw: Map<string, string>;
   decoded: Map<string, unknown>;
   dirty: Set<string>;
@@ -429,6 +431,7 @@ export function blankState(now: number, hadCookie: boolean, userAgent: string | 
   return {
     id: null,
     key: null,
+    cookieValue: null,
     raw: new Map(),
     decoded: new Map(),
     dirty: new Set(),

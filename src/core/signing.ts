@@ -47,6 +47,14 @@ export class Signer {
 
   /** The payload when the MAC verifies under any secret, else null. Never throws on input. */
   unsign(value: string): string | null {
+    return this.verify(value)?.payload ?? null;
+  }
+
+  /**
+   * Like `unsign`, and also tells whether the newest secret made the MAC (`current`): a value
+   * signed by an older secret should be re-signed when it is next sent.
+   */
+  verify(value: string): { payload: string; current: boolean } | null {
     const dot = value.lastIndexOf('.');
     if (dot <= 0) return null;
     const payload = value.slice(0, dot);
@@ -55,8 +63,8 @@ export class Signer {
     // cookie that verifies should have exactly one spelling. 43 = base64url of a 32-byte MAC.
     if (macText.length !== 43) return null;
     const given = Buffer.from(macText, 'latin1');
-    for (const secret of this.#secrets) {
-      if (timingSafeEqual(given, Buffer.from(this.#mac(secret, payload), 'latin1'))) return payload;
+    for (let i = 0; i < this.#secrets.length; i++) {
+      if (timingSafeEqual(given, Buffer.from(this.#mac(this.#secrets[i]!, payload), 'latin1'))) return { payload, current: i === 0 };
     }
     return null;
   }
