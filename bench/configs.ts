@@ -1,0 +1,94 @@
+/**
+ * Every configuration of `npm run bench`, in table order. Each runs in its own child process
+ * (`bench/server.ts <id>`). `baseline` is the bare framework it runs on; `peer` the library a
+ * user would otherwise pick for the same job.
+ */
+import type { AppContext, RunningApp } from './apps/common.ts';
+import { STORE_MODULES } from './apps/cloakroom-stores.ts';
+import { EXPRESS_ADAPTER } from './apps/cloakroom-express.ts';
+
+export type Service = 'redis';
+export type Role = 'bare' | 'cloakroom' | 'peer';
+
+export interface BenchConfig {
+  id: string;
+  label: string;
+  role: Role;
+  /** Id of the bare server of the same framework ("added µs/req over its own bare framework"). */
+  baseline: string;
+  /** Id of the matching peer configuration, if any. */
+  peer?: string;
+  /** Repository files that must exist; a missing one reports "n/a (not built)". */
+  requires: string[];
+  services: Service[];
+  /** Whether the configuration keeps a server-side store whose calls are counted. */
+  counted: boolean;
+  start(): Promise<(ctx: AppContext) => Promise<RunningApp>>;
+  /** Run only when asked by id (the scale study's server), never in the default set. */
+  hidden?: boolean;
+}
+
+const CORE = ['src/core/manager.ts', 'src/adapters/node.ts'];
+
+export const CONFIGS: BenchConfig[] = [
+  { id: 'node', label: 'bare node:http', role: 'bare', baseline: 'node', requires: [], services: [], counted: false, start: async () => (await import('./apps/node-bare.ts')).start },
+  {
+    id: 'cr-node-memory', label: 'cloakroom · node:http · memory', role: 'cloakroom', baseline: 'node', peer: 'es-memory',
+    requires: [...CORE, STORE_MODULES.memory], services: [], counted: true,
+    start: async () => (await import('./apps/cloakroom-node.ts')).starter('memory'),
+  },
+  {
+    id: 'cr-node-sqlite', label: 'cloakroom · node:http · SQLite', role: 'cloakroom', baseline: 'node',
+    requires: [...CORE, STORE_MODULES.sqlite], services: [], counted: true,
+    start: async () => (await import('./apps/cloakroom-node.ts')).starter('sqlite'),
+  },
+  {
+    id: 'cr-node-redis', label: 'cloakroom · node:http · Redis', role: 'cloakroom', baseline: 'node', peer: 'es-redis',
+    requires: [...CORE, STORE_MODULES.redis], services: ['redis'], counted: true,
+    start: async () => (await import('./apps/cloakroom-node.ts')).starter('redis'),
+  },
+  {
+    id: 'cr-node-cookie', label: 'cloakroom · node:http · cookie store', role: 'cloakroom', baseline: 'node', peer: 'iron',
+    requires: [...CORE, STORE_MODULES.cookie], services: [], counted: false,
+    start: async () => (await import('./apps/cloakroom-node.ts')).starter('cookie'),
+  },
+  { id: 'iron', label: 'iron-session · node:http', role: 'peer', baseline: 'node', requires: [], services: [], counted: false, start: async () => (await import('./apps/iron-session.ts')).start },
+  { id: 'express', label: 'bare Express', role: 'bare', baseline: 'express', requires: [], services: [], counted: false, start: async () => (await import('./apps/express-bare.ts')).start },
+  {
+    id: 'cr-express-memory', label: 'cloakroom · Express · memory', role: 'cloakroom', baseline: 'express', peer: 'es-memory',
+    requires: [...CORE, EXPRESS_ADAPTER, STORE_MODULES.memory], services: [], counted: true,
+    start: async () => (await import('./apps/cloakroom-express.ts')).starter('memory'),
+  },
+  {
+    id: 'cr-express-redis', label: 'cloakroom · Express · Redis', role: 'cloakroom', baseline: 'express', peer: 'es-redis',
+    requires: [...CORE, EXPRESS_ADAPTER, STORE_MODULES.redis], services: ['redis'], counted: true,
+    start: async () => (await import('./apps/cloakroom-express.ts')).starter('redis'),
+  },
+  {
+    id: 'es-memory', label: 'express-session · MemoryStore', role: 'peer', baseline: 'express', requires: [], services: [], counted: true,
+    start: async () => (await import('./apps/express-session.ts')).starter('memory'),
+  },
+  {
+    id: 'es-redis', label: 'express-session · connect-redis', role: 'peer', baseline: 'express', requires: [], services: ['redis'], counted: true,
+    start: async () => (await import('./apps/express-session.ts')).starter('redis'),
+  },
+  { id: 'fastify', label: 'bare Fastify', role: 'bare', baseline: 'fastify', requires: [], services: [], counted: false, start: async () => (await import('./apps/fastify-bare.ts')).start },
+  {
+    id: 'fastify-session', label: '@fastify/session · memory', role: 'peer', baseline: 'fastify', requires: [], services: [], counted: true,
+    start: async () => (await import('./apps/fastify-session.ts')).start,
+  },
+  {
+    id: 'cr-node-scale', label: 'cloakroom · node:http · (BENCH_STORE_KIND)', role: 'cloakroom', baseline: 'node', hidden: true,
+    requires: CORE, services: [], counted: true,
+    start: async () => (await import('./apps/cloakroom-node.ts')).starter(),
+  },
+];
+
+/** `--quick`: the smallest set that still exercises a bare server, cloakroom and a counted store. */
+export const QUICK_IDS = ['node', 'cr-node-memory', 'express', 'cr-express-memory'];
+
+export function configById(id: string): BenchConfig {
+  const config = CONFIGS.find((c) => c.id === id);
+  if (!config) throw new Error(`unknown bench configuration ${JSON.stringify(id)}`);
+  return config;
+}

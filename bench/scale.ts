@@ -1,0 +1,240 @@
+/**
+ * Scale study (issue 4 §3), run with `--scale`: for SQLite, PostgreSQL and Redis,
+ *  - read and write p50/p99 with ~1,000 and with 1,000,000 stored sessions (the extra sessions
+ *    are bulk-loaded straight into the backend; the measured ones are minted by the server's own
+ *    login route, one per connection);
+ *  - `clearExpired` of 1,000,000 expired sessions run from this process (as the
+ *    `cloakroom clear-expired` CLI would, beside the server) while a read load runs: request p99
+ *    during the sweep vs just before it.
+ * Redis expires records by itself (native TTLs), so there is nothing expired to sweep: its row
+ * measures `clearExpired` as it is there, a SCAN of the whole keyspace for user indexes.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from 'node:net';
+import { configById } from './configs.ts';
+import { ServerChild } from './child.ts';
+import { loginCookies } from './login.ts';
+import { runLoad, type LoadResult, type LoadTool } from './load.ts';
+import { ROUTES, repoModuleUrl } from './apps/common.ts';
+import { POSTGRES_URL, REDIS_URL, STORE_MODULES, dropTable, deleteKeys, openCloakroomStore, type StoreKind } from './apps/cloakroom-stores.ts';
+import type { BenchResults, ScaleRow } from './results.ts';
+
+type Scale = NonNullable<BenchResults['scale']>;
+type Sweep = Scale['sweeps'][number];
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const MILLION = 1_000_000;
+const CONNECTIONS = 10;
+const SECONDS = 5;
+const DAY = 86_400_000;
+
+interface Backend {
+  kind: Exclude<StoreKind, 'memory' | 'cookie'>;
+  label: string;
+  service?: { host: string; port: number };
+  /** Where this run's data lives: a file path, a table, or a key prefix. */
+  target: string;
+  /** Adds `count` sessions numbered from `from`, expiring at `expiresAt`. */
+  bulkLoad(from: number, count: number, expiresAt: number): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** A fake but well-formed store key (43 base64url characters) for bulk session `i`. */
+const bulkKey = (i: number) => `bulk${String(i).padStart(39, '0')}`;
+const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) bench';
+
+async function sqliteBackend(): Promise<Backend> {
+  const dir = mkdtempSync(join(tmpdir(), 'cloakroom-scale-'));
+  const path = join(dir, 'sessions.db');
+  const { default: Database } = await import('better-sqlite3');
+  const { sqliteSchemaSql } = (await import(repoModuleUrl(STORE_MODULES.sqlite, import.meta.url))) as typeof import('../src/stores/sqlite.ts');
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(sqliteSchemaSql());
+  return {
+    kind: 'sqlite',
+    label: 'SQLite',
+    target: path,
+    async bulkLoad(from, count, expiresAt) {
+      // One statement with a recursive CTE: a million rows in seconds, in one transaction.
+      db.prepare(
+        `WITH RECURSIVE n(i) AS (SELECT ? UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+         INSERT INTO "cloakroom_sessions" (key, data, expires_at, created_at, last_seen_at, user_id, user_agent)
+         SELECT 'bulk' || printf('%039d', i), json_object('username', '"user' || i || '"'), ?, ?, ?, NULL, ? FROM n`,
+      ).run(from, from + count - 1, expiresAt, Date.now() - DAY, Date.now() - DAY, USER_AGENT);
+    },
+    async cleanup() {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function postgresBackend(): Promise<Backend> {
+  const { default: pg } = await import('pg');
+  const table = `bench_scale_${process.pid}`;
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  const { postgresSchemaSql } = (await import(repoModuleUrl(STORE_MODULES.postgres, import.meta.url))) as typeof import('../src/stores/postgres.ts');
+  await client.query(postgresSchemaSql({ table }));
+  return {
+    kind: 'postgres',
+    label: 'PostgreSQL',
+    target: table,
+    async bulkLoad(from, count, expiresAt) {
+      await client.query(
+        `INSERT INTO "${table}" (key, data, expires_at, created_at, last_seen_at, user_id, user_agent)
+         SELECT 'bulk' || lpad(i::text, 39, '0'), jsonb_build_object('username', '"user' || i || '"'), $3, $4, $4, NULL, $5
+         FROM generate_series($1::int, $2::int) AS i`,
+        [from, from + count - 1, expiresAt, Date.now() - DAY, USER_AGENT],
+      );
+      await client.query(`ANALYZE "${table}"`);
+    },
+    async cleanup() {
+      await client.end();
+      await dropTable(table);
+    },
+  };
+}
+
+async function redisBackend(): Promise<Backend> {
+  const prefix = `cloakroom-bench-scale:${process.pid}:`;
+  const opened = await openCloakroomStore('redis', { counts: {}, prefix }, prefix);
+  const store = opened.store as import('../src/stores/redis.ts').RedisStore;
+  return {
+    kind: 'redis',
+    label: 'Redis',
+    target: prefix,
+    async bulkLoad(from, count, expiresAt) {
+      // Through the store's own create (its Lua script), 2,000 in flight: ioredis pipelines them.
+      const now = Date.now();
+      for (let start = from; start < from + count; start += 2000) {
+        const batch: Promise<boolean>[] = [];
+        for (let i = start; i < Math.min(from + count, start + 2000); i++) {
+          batch.push(store.create(bulkKey(i), { data: { username: `"user${i}"` }, expiresAt, createdAt: now, lastSeenAt: now, userId: null, userAgent: USER_AGENT }));
+        }
+        await Promise.all(batch);
+      }
+    },
+    async cleanup() {
+      await deleteKeys(store.client as import('ioredis').Redis, prefix);
+      await opened.close();
+    },
+  };
+}
+
+async function measureAt(server: ServerChild, cookies: string[], tool: LoadTool, path: string, seconds = SECONDS, signal?: AbortSignal): Promise<LoadResult> {
+  return runLoad(tool, { url: `http://127.0.0.1:${server.port}${path}`, connections: CONNECTIONS, durationSeconds: seconds, cookies, ...(signal ? { signal } : {}) });
+}
+
+async function studyBackend(backend: Backend, tool: LoadTool, log: (m: string) => void, rows: ScaleRow[], sweeps: Sweep[]): Promise<void> {
+  const server = await ServerChild.start('cr-node-scale', [], 30_000, { BENCH_STORE_KIND: backend.kind, BENCH_STORE_TARGET: backend.target });
+  try {
+    const cookies = await loginCookies(configById('cr-node-scale'), server.port, CONNECTIONS);
+    const live = Date.now() + 30 * DAY;
+    let stored = CONNECTIONS;
+    for (const total of [1_000, MILLION]) {
+      const t0 = Date.now();
+      await backend.bulkLoad(stored, total - stored, live);
+      log(`${backend.label}: ${total.toLocaleString('en-US')} sessions stored (bulk load ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      stored = total;
+      await measureAt(server, cookies, tool, ROUTES.read, 2); // warm-up
+      const read = await measureAt(server, cookies, tool, ROUTES.read);
+      const write = await measureAt(server, cookies, tool, ROUTES.write);
+      rows.push({
+        store: backend.label,
+        sessions: total.toLocaleString('en-US'),
+        readP50: read.p50, readP99: read.p99, writeP50: write.p50, writeP99: write.p99,
+        note: read.errors + write.errors > 0 ? `${read.errors + write.errors} errors` : `${Math.round(read.rps)} / ${Math.round(write.rps)} req/s`,
+      });
+    }
+
+    // The sweep: a million expired sessions beside the million live ones (Redis: none can exist).
+    const expired = backend.kind === 'redis' ? 0 : MILLION;
+    if (expired > 0) {
+      const t0 = Date.now();
+      await backend.bulkLoad(2 * MILLION, expired, Date.now() - DAY);
+      log(`${backend.label}: ${expired.toLocaleString('en-US')} expired sessions added (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+    const before = await measureAt(server, cookies, tool, ROUTES.read);
+    const sweeper = await openCloakroomStore(backend.kind, { counts: {}, prefix: 'sweeper' }, backend.target);
+    const stop = new AbortController();
+    const during = measureAt(server, cookies, tool, ROUTES.read, 600, stop.signal);
+    await new Promise((r) => setTimeout(r, 1000));
+    const t0 = Date.now();
+    let deleted = 0;
+    try {
+      deleted = await (sweeper.store as import('../src/core/store.ts').SessionStore).clearExpired(Date.now());
+    } finally {
+      stop.abort();
+    }
+    const seconds = (Date.now() - t0) / 1000;
+    const load = await during;
+    await sweeper.close();
+    log(`${backend.label}: clearExpired deleted ${deleted} in ${seconds.toFixed(1)} s; read p99 ${before.p99.toFixed(2)} → ${load.p99.toFixed(2)} ms`);
+    sweeps.push({
+      store: backend.label,
+      expired: deleted,
+      seconds,
+      p99Before: before.p99,
+      p99During: load.p99,
+      note:
+        backend.kind === 'redis'
+          ? 'Redis drops expired records itself (TTL); clearExpired here only SCANs 1M keys for stale user-index entries'
+          : load.errors > 0
+            ? `${load.errors} errors during the sweep`
+            : `default batch size; ${Math.round(load.rps)} req/s during`,
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
+export async function runScale(tool: LoadTool, log: (m: string) => void): Promise<Scale> {
+  const rows: ScaleRow[] = [];
+  const sweeps: Sweep[] = [];
+  const plans: Array<{ kind: Backend['kind']; label: string; service?: { host: string; port: number }; open: () => Promise<Backend> }> = [
+    { kind: 'sqlite', label: 'SQLite', open: sqliteBackend },
+    { kind: 'postgres', label: 'PostgreSQL', service: { host: '127.0.0.1', port: Number(new URL(POSTGRES_URL).port || 5432) }, open: postgresBackend },
+    { kind: 'redis', label: 'Redis', service: { host: '127.0.0.1', port: Number(new URL(REDIS_URL).port || 6379) }, open: redisBackend },
+  ];
+  for (const plan of plans) {
+    const skip = (why: string) => rows.push({ store: plan.label, sessions: '—', readP50: NaN, readP99: NaN, writeP50: NaN, writeP99: NaN, note: why });
+    if (!existsSync(`${ROOT}${STORE_MODULES[plan.kind]}`)) {
+      skip('n/a (not built)');
+      continue;
+    }
+    if (plan.service && !(await reachable(plan.service.host, plan.service.port))) {
+      skip(`n/a (${plan.label} not reachable)`);
+      continue;
+    }
+    let backend: Backend | undefined;
+    try {
+      backend = await plan.open();
+      await studyBackend(backend, tool, log, rows, sweeps);
+    } catch (err) {
+      skip(`failed: ${(err as Error).message.split('\n')[0]!.slice(0, 160)}`);
+      log(`${plan.label}: ${(err as Error).stack}`);
+    } finally {
+      await backend?.cleanup().catch(() => {});
+    }
+  }
+  return { rows, sweeps, note: `${CONNECTIONS} connections, ${SECONDS} s per figure, read then write, on cloakroom · node:http; the stored sessions beyond the ${CONNECTIONS} measured ones are bulk-loaded directly into the backend. The sweep runs \`store.clearExpired(now)\` with its default batch size from the bench process (as the CLI would, in its own process) while wrk reads.` };
+}
