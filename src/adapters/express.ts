@@ -3,7 +3,7 @@ import { CSRF_HEADER } from '../core/csrf.js';
 import type { Session } from '../core/session.js';
 import { sentCsrfToken } from './csrf-token.js';
 import type { AppSessionData, AppSessionManager } from './types.js';
-import { commitBeforeHeaders, loadContext, sendSessionError } from './node-response.js';
+import { commitSessionBeforeHeaders, loadContext, sendSessionError } from './node-response.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -25,15 +25,23 @@ declare global {
  * app.post('/login', (req, res) => { req.session.cycleKey(); req.session.set('username', 'ada'); res.redirect('/home/'); });
  */
 export function session(manager: AppSessionManager): RequestHandler {
-  return async (req: Request, res: Response, next: NextFunction) => {
+  // Not an async function: Express 5 wraps every returned promise, which costs more than the
+  // whole session work on a request without a cookie.
+  return (req: Request, res: Response, next: NextFunction) => {
+    const attach = (session: Session<AppSessionData>) => {
+      req.session = session;
+      commitSessionBeforeHeaders(res, manager, session);
+      next();
+    };
+    let ready: Session<AppSessionData> | null;
     try {
-      req.session = await manager.load(req.headers.cookie, loadContext(req));
+      ready = manager.loadSync(req.headers.cookie, loadContext(req));
     } catch (err) {
       sendSessionError(res, err);
       return;
     }
-    commitBeforeHeaders(res, (status) => manager.commit(req.session, { status }));
-    next();
+    if (ready !== null) return attach(ready);
+    manager.load(req.headers.cookie, loadContext(req)).then(attach, (err: unknown) => sendSessionError(res, err));
   };
 }
 

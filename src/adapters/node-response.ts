@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorAnswer } from './error-answer.js';
-import { applySessionHeaders, type CommitResult, type HeaderTarget } from '../core/manager.js';
+import { applySessionHeaders, type CommitResult, type HeaderTarget, type SessionManager } from '../core/manager.js';
+import { onFirstChange, type Session, type SessionDataShape } from '../core/session.js';
 
 /**
  * HeaderTarget over a node:http response (Express's `res` is one too).
@@ -93,6 +94,51 @@ export function commitBeforeHeaders(res: ServerResponse, commit: (status: number
   res.flushHeaders = defer('flushHeaders', () => res.statusCode, () => undefined) as AnyFn as typeof res.flushHeaders;
   res.write = defer('write', () => res.statusCode, () => true) as AnyFn as typeof res.write;
   res.end = defer('end', () => res.statusCode, () => res) as AnyFn as typeof res.end;
+}
+
+/**
+ * Commits `session` before `res`'s headers go out, holding the response back only when the
+ * commit needs the store. Most requests (no cookie, or a read of an unchanged session) need
+ * none: then only `writeHead` — which every path to the headers goes through (`write`, `end`
+ * and `flushHeaders` call it via `_implicitHeader`) — is wrapped, and the headers are added
+ * synchronously, with no promise and no queue. The first change to the session switches the
+ * response to `commitBeforeHeaders`' full hold.
+ *
+ * @example
+ * commitSessionBeforeHeaders(res, sessions, session);
+ */
+export function commitSessionBeforeHeaders<Data extends SessionDataShape>(
+  res: ServerResponse,
+  manager: SessionManager<Data>,
+  session: Session<Data>,
+): void {
+  const hold = () => commitBeforeHeaders(res, (status) => manager.commit(session, { status }));
+  if (manager.commitNeedsStore(session)) {
+    hold();
+    return;
+  }
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
+    res.writeHead = writeHead;
+    onFirstChange(session, warnLateChange);
+    const status = typeof args[0] === 'number' ? args[0] : res.statusCode;
+    // Undefined only if a renewal fell due during the request: it happens on the next one.
+    const result = manager.commitSync(session, { status }) ?? { setCookie: undefined, vary: session.accessed };
+    applySessionHeaders(result, nodeHeaderTarget(res));
+    return (writeHead as AnyFn).apply(res, args);
+  } as AnyFn as typeof res.writeHead;
+  onFirstChange(session, () => {
+    res.writeHead = writeHead;
+    hold();
+  });
+}
+
+/** A change after the headers went out cannot reach the cookie: say so rather than lose it quietly. */
+function warnLateChange(): void {
+  process.emitWarning(
+    'A session was changed after the response headers were sent; the change is not saved. Change the session before writing the response.',
+    'CloakroomLateSessionChange',
+  );
 }
 
 /**

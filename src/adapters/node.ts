@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionManager } from '../core/manager.js';
 import type { Session, SessionDataShape } from '../core/session.js';
-import { commitBeforeHeaders, loadContext, sendSessionError } from './node-response.js';
+import { commitSessionBeforeHeaders, loadContext, sendSessionError } from './node-response.js';
 import { isSessionError } from '../core/errors.js';
 
 export { sendSessionError } from './node-response.js';
@@ -22,12 +22,12 @@ export async function attachSession<Data extends SessionDataShape>(
 ): Promise<Session<Data> | null> {
   let session: Session<Data>;
   try {
-    session = await manager.load(req.headers.cookie, loadContext(req));
+    session = manager.loadSync(req.headers.cookie, loadContext(req)) ?? (await manager.load(req.headers.cookie, loadContext(req)));
   } catch (err) {
     sendSessionError(res, err);
     return null;
   }
-  commitBeforeHeaders(res, (status) => manager.commit(session, { status }));
+  commitSessionBeforeHeaders(res, manager, session);
   return session;
 }
 
@@ -45,7 +45,8 @@ export type NodeSessionHandler<Data extends SessionDataShape> = (
 
 /**
  * Wraps a node:http handler so it receives the request's session as a third argument.
- * A handler that throws gets a 500 (and nothing is saved).
+ * A handler that throws gets a 500 (and nothing is saved); a `SessionError` it throws (CSRF,
+ * an oversized form) gets that error's own bounded answer.
  *
  * @example
  * http.createServer(withSession(sessions, (req, res, session) => {
@@ -55,25 +56,46 @@ export type NodeSessionHandler<Data extends SessionDataShape> = (
 export function withSession<Data extends SessionDataShape>(
   manager: SessionManager<Data>,
   handler: NodeSessionHandler<Data>,
-): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
-  return async (req, res) => {
-    const session = await attachSession(manager, req, res);
-    if (!session) return;
+): (req: IncomingMessage, res: ServerResponse) => void | Promise<void> {
+  const run = (req: IncomingMessage, res: ServerResponse, session: Session<Data>): void | Promise<void> => {
+    commitSessionBeforeHeaders(res, manager, session);
     try {
-      await handler(req, res, session);
+      const returned = handler(req, res, session);
+      if (returned instanceof Promise) return returned.then(noop, (err: unknown) => handlerFailed(res, err));
     } catch (err) {
-      if (isSessionError(err)) {
-        // CSRF refusals, oversized forms, store outages: their own bounded answer, not a 500.
-        sendSessionError(res, err);
-        return;
-      }
-      if (!res.headersSent && !res.writableEnded) {
-        res.statusCode = 500;
-        res.setHeader('content-type', 'text/plain; charset=utf-8');
-        res.end('Internal Server Error');
-      }
-      // Surface the bug without crashing the process: this is the application's error, not ours.
-      process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'CloakroomHandlerError');
+      handlerFailed(res, err);
     }
   };
+  return (req, res) => {
+    let ready: Session<Data> | null;
+    try {
+      // No cookie, or a forged one: no store call, so no promise on this path.
+      ready = manager.loadSync(req.headers.cookie, loadContext(req));
+    } catch (err) {
+      sendSessionError(res, err);
+      return;
+    }
+    if (ready !== null) return run(req, res, ready);
+    return manager.load(req.headers.cookie, loadContext(req)).then(
+      (session) => run(req, res, session),
+      (err: unknown) => sendSessionError(res, err),
+    );
+  };
+}
+
+function noop(): void {}
+
+function handlerFailed(res: ServerResponse, err: unknown): void {
+  if (isSessionError(err)) {
+    // CSRF refusals, oversized forms, store outages: their own bounded answer, not a 500.
+    sendSessionError(res, err);
+    return;
+  }
+  if (!res.headersSent && !res.writableEnded) {
+    res.statusCode = 500;
+    res.setHeader('content-type', 'text/plain; charset=utf-8');
+    res.end('Internal Server Error');
+  }
+  // Surface the bug without crashing the process: this is the application's error, not ours.
+  process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'CloakroomHandlerError');
 }

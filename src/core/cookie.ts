@@ -109,15 +109,55 @@ function attributes(options: ResolvedCookieOptions): SerializeOptions {
   };
 }
 
-/** `Set-Cookie` for a session value; `expiresAt` undefined means a browser-session cookie. */
+/** Characters our cookie values use (base64url and the dots between parts): nothing to encode. */
+const SAFE_VALUE = /^[A-Za-z0-9._~-]*$/;
+const templates = new WeakMap<ResolvedCookieOptions, { domain: string; rest: string }>();
+
+/**
+ * `Set-Cookie` for a session value; `expiresAt` undefined means a browser-session cookie.
+ *
+ * Written on every save, so it is assembled from attributes the `cookie` library rendered once
+ * per options object (the profile of the write path showed its per-call `serialize` as the
+ * largest single cost). Attribute order and spelling are the library's own; a value that would
+ * need encoding still goes through the library.
+ */
 export function sessionCookie(options: ResolvedCookieOptions, value: string, expiresAt: number | undefined, now: number): string {
+  if (!SAFE_VALUE.test(value)) return librarySessionCookie(options, value, expiresAt, now);
+  let t = templates.get(options);
+  if (t === undefined) {
+    // serialize() orders Max-Age, Domain, Path, Expires, then the flags: split around Expires.
+    const rendered = serialize(options.name, '', { ...attributes(options), expires: new Date(0) });
+    const at = rendered.indexOf('; Expires=');
+    const end = rendered.indexOf(';', at + 2);
+    const head = rendered.slice(options.name.length + 1, at); // "; Domain=…; Path=/"
+    t = { domain: head, rest: end === -1 ? '' : rendered.slice(end) };
+    templates.set(options, t);
+  }
+  if (expiresAt === undefined) return `${options.name}=${value}${t.domain}${t.rest}`;
+  // Both, like Django: Max-Age wins where supported (RFC 6265 §5.3 step 3), Expires for old agents.
+  const maxAge = Math.max(0, Math.round((expiresAt - now) / 1000));
+  return `${options.name}=${value}; Max-Age=${maxAge}${t.domain}; Expires=${httpDate(expiresAt)}${t.rest}`;
+}
+
+function librarySessionCookie(options: ResolvedCookieOptions, value: string, expiresAt: number | undefined, now: number): string {
   const attrs = attributes(options);
   if (expiresAt !== undefined) {
-    // Both, like Django: Max-Age wins where supported (RFC 6265 §5.3 step 3), Expires for old agents.
     attrs.maxAge = Math.max(0, Math.round((expiresAt - now) / 1000));
     attrs.expires = new Date(expiresAt);
   }
   return serialize(options.name, value, attrs);
+}
+
+let lastSecond = -1;
+let lastDate = '';
+/** RFC 7231 IMF-fixdate, remembered for the current second (most saves share one). */
+function httpDate(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastDate = new Date(second * 1000).toUTCString();
+  }
+  return lastDate;
 }
 
 /** `Set-Cookie` that deletes the session cookie: same Path/Domain/SameSite, `Max-Age=0`. */

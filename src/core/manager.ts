@@ -129,18 +129,35 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   }
 
   /**
+   * The session for a Cookie header when that needs no store call — no session cookie, a forged
+   * or malformed one, or a stateless store — else null (then call `load`). Adapters use it to
+   * skip a promise on the most common path.
+   *
+   * @example
+   * const session = sessions.loadSync(req.headers.cookie) ?? (await sessions.load(req.headers.cookie));
+   */
+  loadSync(cookieHeader: string | undefined | null, context?: LoadContext): Session<Data> | null {
+    const value = readCookie(cookieHeader, this.cookie.name, this.#stateless?.maxValueLength);
+    if (value !== undefined && this.#stateless === null && this.#verify(value) !== null) return null;
+    const now = this.#ctx.now();
+    const userAgent = context?.userAgent ? context.userAgent.slice(0, 512) : null;
+    if (value === undefined) return this.#wrap(blankState(now, false, userAgent));
+    if (this.#stateless) return this.#wrap(this.#unseal(this.#stateless, value, now, userAgent));
+    return this.#wrap(blankState(now, true, userAgent));
+  }
+
+  /**
    * The session for a request's Cookie header. Costs no store call when there is no cookie or
    * its signature or format is wrong; an unknown or expired ID yields a fresh, empty session
    * (never adopted: a new ID is minted only when something is saved).
    */
   async load(cookieHeader: string | undefined | null, context?: LoadContext): Promise<Session<Data>> {
+    const ready = this.loadSync(cookieHeader, context);
+    if (ready !== null) return ready;
     const now = this.#ctx.now();
     const userAgent = context?.userAgent ? context.userAgent.slice(0, 512) : null;
-    const value = readCookie(cookieHeader, this.cookie.name, this.#stateless?.maxValueLength);
-    if (value === undefined) return this.#wrap(blankState(now, false, userAgent));
-    if (this.#stateless) return this.#wrap(this.#unseal(this.#stateless, value, now, userAgent));
-    const verified = this.#verify(value);
-    if (verified === null) return this.#wrap(blankState(now, true, userAgent));
+    const value = readCookie(cookieHeader, this.cookie.name)!;
+    const verified = this.#verify(value)!; // remembered by loadSync a moment ago
     const { id, key } = verified;
     let record: SessionRecord | null;
     try {
@@ -167,9 +184,43 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
    * and `ERR_STORE_UNAVAILABLE` (503) when the store fails.
    */
   async commit(session: Session<Data>, response: { status: number }): Promise<CommitResult> {
+    const ready = this.commitSync(session, response);
+    if (ready !== undefined) return ready;
     const result = await this.#commit(session, response);
     // Whatever the request's cookie made us answer with a Set-Cookie varies on that cookie too.
     if (result.setCookie !== undefined) result.vary = true;
+    return result;
+  }
+
+  /**
+   * True when committing `session` now would need the store (something to save, delete or
+   * renew). Adapters that must hold a response back until the commit settles do so only then.
+   */
+  commitNeedsStore(session: Session<Data>, response: { status: number } = { status: 200 }): boolean {
+    const s = internalState(session);
+    if (s.obsoleteKeys.length > 0) return true;
+    if (response.status >= 500) return false;
+    if (s.degraded) return s.modified; // commit refuses that write with 503
+    if (s.raw.size === 0) return s.key !== null;
+    if (s.modified || this.#saveEveryRequest) return true;
+    return this.#needsTouch(session, s, this.#ctx.now());
+  }
+
+  /**
+   * The commit's headers when it needs no store call (see `commitNeedsStore`), else undefined
+   * (then call `commit`). It gives the same answer `commit` would, without a promise.
+   *
+   * @example
+   * const headers = sessions.commitSync(session, { status: 200 }) ?? (await sessions.commit(session, { status: 200 }));
+   */
+  commitSync(session: Session<Data>, response: { status: number }): CommitResult | undefined {
+    if (this.commitNeedsStore(session, response)) return undefined;
+    const s = internalState(session);
+    const result: CommitResult = { setCookie: undefined, vary: s.accessed };
+    if (response.status < 500 && s.raw.size === 0 && s.hadCookie && !s.degraded) {
+      result.setCookie = deletionCookie(this.cookie);
+      result.vary = true;
+    }
     return result;
   }
 

@@ -49,6 +49,11 @@ export interface SessionState {
   isNew: boolean;
   /** Keys whose records must be deleted at commit (the old key after flush or cycleKey). */
   obsoleteKeys: string[];
+  /**
+   * Called once when the session first needs a store write (see `SessionManager.commitSync`):
+   * adapters use it to hold back the response only for requests that need it.
+   */
+  onFirstChange: (() => void) | null;
   /** The request brought a session cookie (valid or not): an empty session then deletes it. */
   hadCookie: boolean;
   /** The store failed at load and the manager serves an anonymous stand-in (`storeOutage: 'anonymous'`). */
@@ -162,7 +167,7 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
     s.dirty.clear();
     s.removed.clear();
     s.replace = true;
-    s.modified = true;
+    changed(s);
     s.accessed = true;
   }
 
@@ -183,7 +188,7 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
       const value = s.decoded.has(k) ? s.decoded.get(k) : JSON.parse(s.raw.get(k)!);
       this.#write(k, value);
     }
-    s.modified = true;
+    changed(s);
   }
 
   // ---- lifecycle ---------------------------------------------------------------
@@ -212,7 +217,7 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
     if (s.key !== null) s.obsoleteKeys.push(s.key);
     s.id = null;
     s.key = null;
-    s.modified = true;
+    changed(s);
     s.accessed = true;
     // Under a new ID every key is new: the whole data set is written.
     for (const k of s.raw.keys()) s.dirty.add(k);
@@ -396,7 +401,7 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
     s.decoded.delete(key); // re-read through JSON so get() returns what the next request sees
     s.dirty.add(key);
     s.removed.delete(key);
-    s.modified = true;
+    changed(s);
     s.accessed = true;
   }
 
@@ -407,8 +412,18 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
     s.decoded.delete(key);
     s.dirty.delete(key);
     s.removed.add(key);
-    s.modified = true;
+    changed(s);
     return true;
+  }
+}
+
+/** Marks the session modified, telling the adapter the first time. */
+function changed(s: SessionState): void {
+  s.modified = true;
+  const hook = s.onFirstChange;
+  if (hook !== null) {
+    s.onFirstChange = null;
+    hook();
   }
 }
 
@@ -424,6 +439,14 @@ function checkUserKey(key: string): void {
 /** @internal The manager's view of a session. */
 export function internalState(session: Session<any>): SessionState {
   return stateOf(session);
+}
+
+/**
+ * @internal Runs `hook` once, the first time `session` changes in a way that needs a store
+ * write (replacing any earlier hook); see `SessionManager.commitNeedsStore`.
+ */
+export function onFirstChange(session: Session<any>, hook: (() => void) | null): void {
+  stateOf(session).onFirstChange = hook;
 }
 
 /** @internal A blank state for a session with no stored record. */
@@ -442,6 +465,7 @@ export function blankState(now: number, hadCookie: boolean, userAgent: string | 
     isNew: true,
     obsoleteKeys: [],
     hadCookie,
+    onFirstChange: null,
     degraded: false,
     expiresAt: 0,
     createdAt: now,

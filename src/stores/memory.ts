@@ -16,16 +16,17 @@ export interface MemoryStoreOptions {
 }
 
 /**
- * Sessions in this process's memory, for development and tests. It holds serialized strings
- * (one JSON text per record), so data that could not round-trip through a real store fails
- * here too. Bounded: past `maxEntries` the least recently used session is evicted.
+ * Sessions in this process's memory, for development and tests. Every value it holds is the
+ * serialized JSON text the core hands every store, and it hands out copies, never its own
+ * objects: data that could not round-trip through a real store fails here too. Bounded: past
+ * `maxEntries` the least recently used session is evicted.
  *
  * @example
  * const store = new MemoryStore({ maxEntries: 50_000 });
  */
 export class MemoryStore implements SessionStore {
   readonly name = 'memory:';
-  readonly #records = new Map<string, string>(); // insertion order doubles as LRU order
+  readonly #records = new Map<string, SessionRecord>(); // insertion order doubles as LRU order
   readonly #maxEntries: number;
   readonly #timer: NodeJS.Timeout | undefined;
 
@@ -47,20 +48,20 @@ export class MemoryStore implements SessionStore {
     return this.#records.size;
   }
 
+  /** A copy of the live record (callers may change it freely), or null. */
   #read(key: string, now: number): SessionRecord | null {
-    const text = this.#records.get(key);
-    if (text === undefined) return null;
-    const record = JSON.parse(text) as SessionRecord;
-    if (record.expiresAt <= now) {
+    const held = this.#records.get(key);
+    if (held === undefined) return null;
+    if (held.expiresAt <= now) {
       this.#records.delete(key); // lazy expiry
       return null;
     }
-    return record;
+    return copyRecord(held);
   }
 
   #write(key: string, record: SessionRecord): void {
     this.#records.delete(key);
-    this.#records.set(key, JSON.stringify(record));
+    this.#records.set(key, copyRecord(record));
     while (this.#records.size > this.#maxEntries) {
       const oldest = this.#records.keys().next().value as string;
       this.#records.delete(oldest);
@@ -70,10 +71,10 @@ export class MemoryStore implements SessionStore {
   async get(key: string, now: number): Promise<SessionRecord | null> {
     const record = this.#read(key, now);
     if (record) {
-      // Refresh LRU position without reserializing.
-      const text = this.#records.get(key)!;
+      // Refresh the LRU position.
+      const held = this.#records.get(key)!;
       this.#records.delete(key);
-      this.#records.set(key, text);
+      this.#records.set(key, held);
     }
     return record;
   }
@@ -112,8 +113,8 @@ export class MemoryStore implements SessionStore {
 
   async clearExpired(now: number, options: ClearExpiredOptions = {}): Promise<number> {
     let deleted = 0;
-    for (const [key, text] of this.#records) {
-      if ((JSON.parse(text) as SessionRecord).expiresAt <= now) {
+    for (const [key, record] of this.#records) {
+      if (record.expiresAt <= now) {
         this.#records.delete(key);
         deleted++;
       }
@@ -124,8 +125,7 @@ export class MemoryStore implements SessionStore {
 
   async listByUser(userId: string, now: number): Promise<UserSessionInfo[]> {
     const out: UserSessionInfo[] = [];
-    for (const [key, text] of this.#records) {
-      const r = JSON.parse(text) as SessionRecord;
+    for (const [key, r] of this.#records) {
       if (r.userId === userId && r.expiresAt > now) {
         out.push({ key, createdAt: r.createdAt, lastSeenAt: r.lastSeenAt, expiresAt: r.expiresAt, userAgent: r.userAgent });
       }
@@ -135,8 +135,8 @@ export class MemoryStore implements SessionStore {
 
   async destroyByUser(userId: string, exceptKey?: string): Promise<number> {
     let removed = 0;
-    for (const [key, text] of this.#records) {
-      if (key !== exceptKey && (JSON.parse(text) as SessionRecord).userId === userId) {
+    for (const [key, record] of this.#records) {
+      if (key !== exceptKey && record.userId === userId) {
         this.#records.delete(key);
         removed++;
       }
@@ -147,8 +147,8 @@ export class MemoryStore implements SessionStore {
   async stats(now: number): Promise<StoreStats> {
     let live = 0;
     let expired = 0;
-    for (const text of this.#records.values()) {
-      if ((JSON.parse(text) as SessionRecord).expiresAt > now) live++;
+    for (const record of this.#records.values()) {
+      if (record.expiresAt > now) live++;
       else expired++;
     }
     return { live, expired };
@@ -163,11 +163,18 @@ export class MemoryStore implements SessionStore {
    */
   snapshot(): string {
     let out = '';
-    for (const [key, text] of this.#records) out += `${key} ${text}\n`;
+    for (const [key, record] of this.#records) out += `${key} ${JSON.stringify(record)}\n`;
     return out;
   }
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
   }
+}
+
+/** Records are flat apart from `data`, whose values are strings: a shallow copy of both is a deep copy. */
+function copyRecord(record: SessionRecord): SessionRecord {
+  const data: Record<string, string> = Object.create(null);
+  for (const k in record.data) data[k] = record.data[k]!;
+  return { ...record, data };
 }
