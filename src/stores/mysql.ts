@@ -21,7 +21,7 @@ import mysql from 'mysql2/promise';
 import type { Pool, PoolOptions, ResultSetHeader } from 'mysql2/promise';
 import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
 import { SessionError } from '../core/errors.js';
-import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, mergePatch, redactUrl, rowToRecord, StartupLatch, storeUnavailable, toMillis } from './sql-shared.js';
+import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, mergePatch, redactUrl, rowToRecord, insertParams, rowToUserSession, StartupLatch, storeUnavailable, toMillis } from './sql-shared.js';
 
 /**
  * Options of `new MysqlStore()`: give `pool` or `connectionString`.
@@ -175,15 +175,7 @@ export class MysqlStore implements SessionStore {
   async create(key: string, record: SessionRecord): Promise<boolean> {
     if (!this.#startup.done) await this.ready();
     try {
-      await this.#pool.query(this.#sql.create, [
-        key,
-        JSON.stringify(record.data),
-        record.expiresAt,
-        record.createdAt,
-        record.lastSeenAt,
-        record.userId,
-        record.userAgent,
-      ]);
+      await this.#pool.query(this.#sql.create, insertParams(key, record));
       return true;
     } catch (err) {
       if ((err as { errno?: number }).errno === ER_DUP_ENTRY) return false;
@@ -213,14 +205,7 @@ export class MysqlStore implements SessionStore {
   }
 
   async listByUser(userId: string, now: number): Promise<UserSessionInfo[]> {
-    const rows = await this.#rows(this.#sql.listByUser, [userId, now]);
-    return rows.map((r) => ({
-      key: String(r[0]),
-      createdAt: toMillis(r[1]),
-      lastSeenAt: toMillis(r[2]),
-      expiresAt: toMillis(r[3]),
-      userAgent: (r[4] as string | null) ?? null,
-    }));
+    return (await this.#rows(this.#sql.listByUser, [userId, now])).map(rowToUserSession);
   }
 
   async destroyByUser(userId: string, exceptKey?: string): Promise<number> {

@@ -16,7 +16,7 @@
 import pg from 'pg';
 import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
 import { SessionError } from '../core/errors.js';
-import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, redactUrl, rowToRecord, StartupLatch, storeUnavailable, toMillis } from './sql-shared.js';
+import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, redactUrl, rowToRecord, insertParams, rowToUserSession, StartupLatch, storeUnavailable, toMillis } from './sql-shared.js';
 
 /**
  * Options of `new PostgresStore()`: give `pool` or `connectionString`.
@@ -174,15 +174,7 @@ export class PostgresStore implements SessionStore {
   }
 
   async create(key: string, record: SessionRecord): Promise<boolean> {
-    const { rowCount } = await this.#query(this.#sql.create, [
-      key,
-      JSON.stringify(record.data),
-      record.expiresAt,
-      record.createdAt,
-      record.lastSeenAt,
-      record.userId,
-      record.userAgent,
-    ]);
+    const { rowCount } = await this.#query(this.#sql.create, insertParams(key, record));
     return rowCount === 1;
   }
 
@@ -215,13 +207,7 @@ export class PostgresStore implements SessionStore {
 
   async listByUser(userId: string, now: number): Promise<UserSessionInfo[]> {
     const { rows } = await this.#query(this.#sql.listByUser, [userId, now], 'array');
-    return (rows as unknown[][]).map((r) => ({
-      key: r[0] as string,
-      createdAt: toMillis(r[1]),
-      lastSeenAt: toMillis(r[2]),
-      expiresAt: toMillis(r[3]),
-      userAgent: (r[4] as string | null) ?? null,
-    }));
+    return (rows as unknown[][]).map(rowToUserSession);
   }
 
   async destroyByUser(userId: string, exceptKey?: string): Promise<number> {

@@ -3,7 +3,7 @@
  * column defensively, the merge patch for `update`, batched expiry, and store names without
  * passwords. One job each, no driver imports, so loading it costs nothing.
  */
-import type { ClearExpiredOptions, SessionChange, SessionRecord } from '../core/store.js';
+import type { ClearExpiredOptions, SessionChange, SessionRecord, UserSessionInfo } from '../core/store.js';
 import { SessionError } from '../core/errors.js';
 
 /** Default table name for every SQL store. @example new SqliteStore({ table: DEFAULT_TABLE }) */
@@ -208,4 +208,31 @@ export class StartupLatch {
     );
     return this.#running;
   }
+}
+
+/**
+ * The INSERT parameters of a record, in the column order every SQL store's `create` uses:
+ * key, data, expires_at, created_at, last_seen_at, user_id, user_agent.
+ *
+ * @example
+ * await pool.query(sql.create, insertParams(key, record));
+ */
+export function insertParams(key: string, record: SessionRecord): [string, string, number, number, number, string | null, string | null] {
+  return [key, JSON.stringify(record.data), record.expiresAt, record.createdAt, record.lastSeenAt, record.userId, record.userAgent];
+}
+
+/**
+ * A user-listing row (key, created_at, last_seen_at, expires_at, user_agent) as `UserSessionInfo`.
+ *
+ * @example
+ * return rows.map(rowToUserSession);
+ */
+export function rowToUserSession(r: readonly unknown[]): UserSessionInfo {
+  return {
+    key: String(r[0]),
+    createdAt: toMillis(r[1]),
+    lastSeenAt: toMillis(r[2]),
+    expiresAt: toMillis(r[3]),
+    userAgent: (r[4] as string | null) ?? null,
+  };
 }

@@ -16,7 +16,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
-import { checkIdentifier, clearInBatches, DEFAULT_TABLE, mergePatch, rowToRecord, storeUnavailable, toMillis } from './sql-shared.js';
+import { checkIdentifier, clearInBatches, DEFAULT_TABLE, insertParams, mergePatch, rowToRecord, storeUnavailable, toMillis } from './sql-shared.js';
 
 /**
  * Options of `new SqliteStore()`.
@@ -149,15 +149,7 @@ export class SqliteStore implements SessionStore {
   }
 
   async create(key: string, record: SessionRecord): Promise<boolean> {
-    const { changes } = this.#create.run(
-      key,
-      JSON.stringify(record.data),
-      record.expiresAt,
-      record.createdAt,
-      record.lastSeenAt,
-      record.userId,
-      record.userAgent,
-    );
+    const { changes } = this.#create.run(...insertParams(key, record));
     return changes === 1;
   }
 
