@@ -487,10 +487,11 @@ const VERIFIED_CACHE_SIZE = 10_000;
 
 /** The state for a loaded record; a blank (new) one when the record is missing, malformed or expired. */
 function stateFromRecord(record: SessionRecord | null, now: number, userAgent: string | null): SessionState {
-  const state = blankState(now, true, userAgent);
-  if (!isUsableRecord(record, now)) return state;
+  if (!isUsableRecord(record, now)) return blankState(now, true, userAgent);
+  const raw = new Map<string, string>();
+  for (const k in record.data) raw.set(k, record.data[k]!);
+  const state = blankState(now, true, userAgent, raw);
   state.isNew = false;
-  state.raw = new Map(Object.entries(record.data));
   state.expiresAt = record.expiresAt;
   state.createdAt = record.createdAt;
   state.userId = record.userId;

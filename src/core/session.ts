@@ -450,12 +450,12 @@ export function onFirstChange(session: Session<any>, hook: (() => void) | null):
 }
 
 /** @internal A blank state for a session with no stored record. */
-export function blankState(now: number, hadCookie: boolean, userAgent: string | null): SessionState {
+export function blankState(now: number, hadCookie: boolean, userAgent: string | null, raw = new Map<string, string>()): SessionState {
   return {
     id: null,
     key: null,
     cookieValue: null,
-    raw: new Map(),
+    raw,
     decoded: new Map(),
     dirty: new Set(),
     removed: new Set(),
