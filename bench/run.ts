@@ -13,7 +13,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release, platform } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { connect } from 'node:net';
 import { CONFIGS, QUICK_IDS, type BenchConfig, type Service } from './configs.ts';
 import { ROUTES } from './apps/common.ts';
 import { loginCookies } from './login.ts';
@@ -26,6 +25,7 @@ import { profileReadPath } from './profile.ts';
 import { measureMemoryStore } from './memory-footprint.ts';
 import { compileBench, removeBuild } from './compile.ts';
 import { runScale } from './scale.ts';
+import { canConnect } from '../test/helpers/services.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -76,26 +76,13 @@ const SERVICE_PORTS: Record<Service, { host: string; port: number; name: string 
   redis: { host: '127.0.0.1', port: 6379, name: 'Redis' },
 };
 
-function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
 /** Why a configuration cannot run (missing module, service down), or undefined when it can. */
 async function unavailable(config: BenchConfig): Promise<string | undefined> {
   const missing = config.requires.filter((file) => !existsSync(`${ROOT}${file}`));
   if (missing.length > 0) return `n/a (not built: ${missing.join(', ')})`;
   for (const service of config.services) {
     const { host, port, name } = SERVICE_PORTS[service];
-    if (!(await reachable(host, port))) return `n/a (${name} not reachable at ${host}:${port})`;
+    if (!(await canConnect(host, port))) return `n/a (${name} not reachable at ${host}:${port})`;
   }
   return undefined;
 }

@@ -13,7 +13,6 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect } from 'node:net';
 import { configById } from './configs.ts';
 import { ServerChild } from './child.ts';
 import { loginCookies } from './login.ts';
@@ -21,6 +20,7 @@ import { runLoad, type LoadResult, type LoadTool } from './load.ts';
 import { ROUTES, repoModuleUrl } from './apps/common.ts';
 import { POSTGRES_URL, REDIS_URL, STORE_MODULES, dropTable, deleteKeys, openCloakroomStore, type StoreKind } from './apps/cloakroom-stores.ts';
 import type { BenchResults, ScaleRow } from './results.ts';
+import { canConnect } from '../test/helpers/services.ts';
 
 type Scale = NonNullable<BenchResults['scale']>;
 type Sweep = Scale['sweeps'][number];
@@ -40,19 +40,6 @@ interface Backend {
   /** Adds `count` sessions numbered from `from`, expiring at `expiresAt`. */
   bulkLoad(from: number, count: number, expiresAt: number): Promise<void>;
   cleanup(): Promise<void>;
-}
-
-function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 /** A fake but well-formed store key (43 base64url characters) for bulk session `i`. */
@@ -221,7 +208,7 @@ export async function runScale(tool: LoadTool, log: (m: string) => void): Promis
       skip('n/a (not built)');
       continue;
     }
-    if (plan.service && !(await reachable(plan.service.host, plan.service.port))) {
+    if (plan.service && !(await canConnect(plan.service.host, plan.service.port))) {
       skip(`n/a (${plan.label} not reachable)`);
       continue;
     }

@@ -9,7 +9,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SessionRecord, SessionStore } from '../core/store.js';
+import type { SessionChange, SessionRecord, SessionStore } from '../core/store.js';
 import { generateSessionId, storeKeyFor, STORE_KEY_PATTERN } from '../core/session-id.js';
 import { SessionManager } from '../core/manager.js';
 
@@ -67,12 +67,15 @@ function decoded(record: SessionRecord | null): Record<string, unknown> | null {
   return out;
 }
 
-const change = (set: Record<string, unknown>, unset: string[] = [], replace = false, ttl = 10 * MINUTE) => {
+/** A change as the core would send it: `set` values serialized, expiring `ttl` ms from now. */
+export function sampleChange(set: Record<string, unknown>, unset: string[] = [], replace = false, ttl = 10 * MINUTE): SessionChange {
   const now = Date.now();
   const serialized: Record<string, string> = {};
   for (const [k, v] of Object.entries(set)) serialized[k] = JSON.stringify(v);
   return { set: serialized, unset, replace, expiresAt: now + ttl, lastSeenAt: now };
-};
+}
+
+const change = sampleChange;
 
 /**
  * Registers the conformance tests for one store with node:test.

@@ -1,1 +1,1 @@
-export { describeStoreConformance, newStoreKey, sampleRecord, type ConformanceOptions } from './conformance.js';
+export { describeStoreConformance, newStoreKey, sampleChange, sampleRecord, type ConformanceOptions } from './conformance.js';

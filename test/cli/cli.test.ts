@@ -13,7 +13,7 @@ import { PostgresStore } from '../../src/stores/postgres.ts';
 import { createRedisStoreFromUrl } from '../../src/stores/redis.ts';
 import type { SessionStore } from '../../src/core/store.ts';
 import { newStoreKey, sampleRecord } from '../../src/testing/index.ts';
-import { SERVICES, serviceOrSkip, uniqueSuffix } from '../helpers/services.ts';
+import { closedPort, SERVICES, serviceOrSkip, uniqueSuffix } from '../helpers/services.ts';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), `cloakroom-cli-${uniqueSuffix()}-`));
@@ -44,14 +44,6 @@ function cli(args: string[], env: Record<string, string | undefined> = {}): Prom
       resolve({ code, stdout, stderr, ms: Date.now() - started });
     });
   });
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 async function fill(store: SessionStore, live: number, expired: number): Promise<void> {

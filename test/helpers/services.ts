@@ -2,7 +2,7 @@
  * Real services for store tests. With CI=true a missing service fails the run; on a laptop
  * without it the suite is skipped with a loud message, never silently.
  */
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 export const SERVICES = {
   redis: { host: '127.0.0.1', port: 6379, url: 'redis://127.0.0.1:6379' },
@@ -45,4 +45,13 @@ export async function serviceOrSkip(service: keyof typeof SERVICES): Promise<fal
 /** A short random suffix so parallel test files never share tables, prefixes or folders. */
 export function uniqueSuffix(): string {
   return `${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A loopback port nothing listens on (bound, then released): for "store unreachable" tests. */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, utimesSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeStoreConformance, newStoreKey, sampleRecord } from '../../src/testing/index.ts';
+import { describeStoreConformance, newStoreKey, sampleChange, sampleRecord } from '../../src/testing/index.ts';
 import { FileStore } from '../../src/stores/file.ts';
 import { SessionManager } from '../../src/core/manager.ts';
 import { uniqueSuffix } from '../helpers/services.ts';
@@ -12,14 +12,6 @@ import { uniqueSuffix } from '../helpers/services.ts';
 const root = mkdtempSync(join(tmpdir(), `cloakroom-file-${uniqueSuffix()}-`));
 after(() => rmSync(root, { recursive: true, force: true }));
 const quiet = { warn: () => undefined };
-const change = (set: Record<string, unknown>, ttl = 600_000) => ({
-  set: Object.fromEntries(Object.entries(set).map(([k, v]) => [k, JSON.stringify(v)])),
-  unset: [],
-  replace: false,
-  expiresAt: Date.now() + ttl,
-  lastSeenAt: Date.now(),
-});
-
 function everythingIn(dir: string): string {
   if (!existsSync(dir)) return '';
   return readdirSync(dir)
@@ -44,7 +36,7 @@ describe('file store specifics', () => {
     const store = new FileStore({ directory: dir });
     const key = newStoreKey();
     await store.create(key, sampleRecord({ a: 1 }));
-    await Promise.all(Array.from({ length: 20 }, (_, i) => store.update(key, change({ [`k${i}`]: i }), Date.now())));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.update(key, sampleChange({ [`k${i}`]: i }), Date.now())));
     assert.deepEqual(readdirSync(dir), [key]);
     await store.close();
   });
@@ -54,7 +46,7 @@ describe('file store specifics', () => {
     const store = new FileStore({ directory: dir });
     for (const bad of ['../../etc/passwd', '..', '', 'a/b', 'x'.repeat(43) + '\0', 'ÿ'.repeat(43), newStoreKey().slice(1)]) {
       assert.equal(await store.get(bad, Date.now()), null);
-      assert.equal(await store.update(bad, change({ a: 1 }), Date.now()), false);
+      assert.equal(await store.update(bad, sampleChange({ a: 1 }), Date.now()), false);
       assert.equal(await store.touch(bad, Date.now() + 1000, Date.now(), Date.now()), false);
       await store.destroy(bad);
       await assert.rejects(store.create(bad, sampleRecord({ a: 1 })), { code: 'ERR_SESSION_KEY' });
@@ -83,7 +75,7 @@ describe('file store specifics', () => {
     for (const text of variants) {
       writeFileSync(join(dir, key), text);
       assert.equal(await store.get(key, Date.now()), null, `for ${JSON.stringify(text.slice(0, 40))}`);
-      assert.equal(await store.update(key, change({ b: 2 }), Date.now()), false);
+      assert.equal(await store.update(key, sampleChange({ b: 2 }), Date.now()), false);
     }
     assert.ok(warnings.length >= variants.length && warnings[0]!.includes(key));
 
@@ -135,11 +127,11 @@ describe('file store specifics', () => {
     await store.create(key, sampleRecord({ a: 1 }));
     writeFileSync(join(dir, `${key}.lock`), '');
     const started = Date.now();
-    await assert.rejects(store.update(key, change({ b: 2 }), Date.now()), { code: 'ERR_STORE_UNAVAILABLE' });
+    await assert.rejects(store.update(key, sampleChange({ b: 2 }), Date.now()), { code: 'ERR_STORE_UNAVAILABLE' });
     assert.ok(Date.now() - started < 2_000, 'bounded wait');
     const longAgo = new Date(Date.now() - 60_000);
     utimesSync(join(dir, `${key}.lock`), longAgo, longAgo);
-    assert.equal(await store.update(key, change({ b: 2 }), Date.now()), true);
+    assert.equal(await store.update(key, sampleChange({ b: 2 }), Date.now()), true);
     assert.deepEqual(readdirSync(dir), [key]);
   });
 
@@ -190,7 +182,7 @@ describe('file store disk errors are reported, not swallowed', () => {
     };
     await assert.rejects(store.create(key, sampleRecord({ a: 1 })), check);
     await assert.rejects(store.get(key, Date.now()), check);
-    await assert.rejects(store.update(key, change({ a: 1 }), Date.now()), check);
+    await assert.rejects(store.update(key, sampleChange({ a: 1 }), Date.now()), check);
     await assert.rejects(store.stats(Date.now()), check);
     await assert.rejects(store.clearExpired(Date.now()), check);
   });
@@ -210,7 +202,7 @@ describe('file store disk errors are reported, not swallowed', () => {
         assert.ok(['EPERM', 'EACCES'].includes(err.cause.code), err.cause.code);
         return true;
       });
-      await assert.rejects(store.update(key, change({ b: 2 }), Date.now()), { code: 'ERR_STORE_UNAVAILABLE' });
+      await assert.rejects(store.update(key, sampleChange({ b: 2 }), Date.now()), { code: 'ERR_STORE_UNAVAILABLE' });
       assert.deepEqual(Object.keys((await store.get(key, Date.now()))!.data), ['a']);
     } finally {
       spawnSync('chattr', ['-i', dir]);

@@ -1,7 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,20 +14,11 @@ import { FileStore } from '../../src/stores/file.ts';
 import { CookieStore } from '../../src/stores/cookie.ts';
 import { TieredStore } from '../../src/stores/tiered.ts';
 import { newStoreKey, sampleRecord } from '../../src/testing/index.ts';
-import { SERVICES, serviceOrSkip, uniqueSuffix } from '../helpers/services.ts';
+import { closedPort, SERVICES, serviceOrSkip, uniqueSuffix } from '../helpers/services.ts';
 
 const dir = mkdtempSync(join(tmpdir(), `cloakroom-url-${uniqueSuffix()}-`));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const SECRET = 'from-url-secret-0123456789abcdef-0123456789';
-
-/** A loopback port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 async function roundTrip(store: SessionStore): Promise<void> {
   const key = newStoreKey();

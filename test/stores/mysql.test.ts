@@ -1,29 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import mysql from 'mysql2/promise';
-import { describeStoreConformance, newStoreKey, sampleRecord } from '../../src/testing/index.ts';
+import { describeStoreConformance, newStoreKey, sampleChange, sampleRecord } from '../../src/testing/index.ts';
 import { MysqlStore, mysqlSchemaSql, MYSQL_MIGRATION } from '../../src/stores/mysql.ts';
-import { SERVICES, serviceOrSkip, uniqueSuffix } from '../helpers/services.ts';
+import { closedPort, SERVICES, serviceOrSkip, uniqueSuffix } from '../helpers/services.ts';
 
 const MINUTE = 60_000;
 const skip = await serviceOrSkip('mysql');
 const url = SERVICES.mysql.url;
-
-const change = (set: Record<string, unknown>, unset: string[] = [], replace = false) => {
-  const serialized: Record<string, string> = {};
-  for (const [k, v] of Object.entries(set)) serialized[k] = JSON.stringify(v);
-  return { set: serialized, unset, replace, expiresAt: Date.now() + 10 * MINUTE, lastSeenAt: Date.now() };
-};
-
-/** A loopback port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function withAdmin<T>(fn: (c: mysql.Connection) => Promise<T>): Promise<T> {
   const c = await mysql.createConnection(url);
@@ -68,7 +52,7 @@ describe('mysql/mariadb store specifics', { skip }, () => {
   it('keeps 50/50 keys when 50 updates of one record run in parallel on the server', async () => {
     const key = newStoreKey();
     await store.create(key, sampleRecord({ base: 1 }));
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.update(key, change({ [`k${i}`]: i }), Date.now())));
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.update(key, sampleChange({ [`k${i}`]: i }), Date.now())));
     assert.equal(results.filter(Boolean).length, 50);
     const [row] = await q(`SELECT data FROM \`${table}\` WHERE \`key\` = ?`, [key]);
     const data = typeof row!.data === 'string' ? JSON.parse(row!.data) : row!.data; // MariaDB: text; MySQL 8: object
@@ -80,7 +64,7 @@ describe('mysql/mariadb store specifics', { skip }, () => {
     const key = newStoreKey();
     await store.create(key, sampleRecord({ a: 1 }));
     await q(`UPDATE \`${table}\` SET data = JSON_SET(data, '$.outside', '1') WHERE \`key\` = ?`, [key]);
-    assert.equal(await store.update(key, change({ b: 2 }, ['a']), Date.now()), true);
+    assert.equal(await store.update(key, sampleChange({ b: 2 }, ['a']), Date.now()), true);
     assert.deepEqual((await store.get(key, Date.now()))!.data, { outside: '1', b: '2' });
   });
 
@@ -114,7 +98,7 @@ describe('mysql/mariadb store specifics', { skip }, () => {
       const got = await store.get(key, Date.now());
       assert.ok(got);
       assert.deepEqual(got.data, {}, `data ${garbage}`);
-      assert.equal(await store.update(key, change({ b: 2 }), Date.now()), true);
+      assert.equal(await store.update(key, sampleChange({ b: 2 }), Date.now()), true);
       assert.deepEqual((await store.get(key, Date.now()))!.data, { b: '2' });
     }
   });
@@ -127,7 +111,7 @@ describe('mysql/mariadb store specifics', { skip }, () => {
     await own.create(key, sampleRecord({ a: 1 }));
     await q(`UPDATE \`${textTable}\` SET data = 'garbage{' WHERE \`key\` = ?`, [key]);
     assert.deepEqual((await own.get(key, Date.now()))!.data, {});
-    assert.equal(await own.update(key, change({ b: 2 }), Date.now()), true);
+    assert.equal(await own.update(key, sampleChange({ b: 2 }), Date.now()), true);
     assert.deepEqual((await own.get(key, Date.now()))!.data, { b: '2' });
     await own.close();
   });

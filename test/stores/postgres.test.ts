@@ -1,29 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import pg from 'pg';
-import { describeStoreConformance, newStoreKey, sampleRecord } from '../../src/testing/index.ts';
+import { describeStoreConformance, newStoreKey, sampleChange, sampleRecord } from '../../src/testing/index.ts';
 import { PostgresStore, postgresSchemaSql, POSTGRES_MIGRATION } from '../../src/stores/postgres.ts';
-import { SERVICES, serviceOrSkip, uniqueSuffix } from '../helpers/services.ts';
+import { closedPort, SERVICES, serviceOrSkip, uniqueSuffix } from '../helpers/services.ts';
 
 const MINUTE = 60_000;
 const skip = await serviceOrSkip('postgres');
 const url = SERVICES.postgres.url;
-
-const change = (set: Record<string, unknown>, unset: string[] = [], replace = false) => {
-  const serialized: Record<string, string> = {};
-  for (const [k, v] of Object.entries(set)) serialized[k] = JSON.stringify(v);
-  return { set: serialized, unset, replace, expiresAt: Date.now() + 10 * MINUTE, lastSeenAt: Date.now() };
-};
-
-/** A loopback port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const conformanceTable = `cr_conf_${uniqueSuffix()}`;
 describeStoreConformance({
@@ -76,7 +60,7 @@ describe('postgres store specifics', { skip }, () => {
     // The store's pool holds 10 connections (pg's default), so the 50 UPDATEs really overlap on the server.
     const key = newStoreKey();
     await store.create(key, sampleRecord({ base: 1 }));
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.update(key, change({ [`k${i}`]: i }), Date.now())));
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.update(key, sampleChange({ [`k${i}`]: i }), Date.now())));
     assert.equal(results.filter(Boolean).length, 50);
     const { rows } = await admin.query(`SELECT data FROM "${table}" WHERE key = $1`, [key]);
     const keys = Object.keys(rows[0].data).filter((k) => k.startsWith('k'));
@@ -87,7 +71,7 @@ describe('postgres store specifics', { skip }, () => {
     const key = newStoreKey();
     await store.create(key, sampleRecord({ a: 1 }));
     await admin.query(`UPDATE "${table}" SET data = data || '{"outside":"1"}'::jsonb WHERE key = $1`, [key]);
-    assert.equal(await store.update(key, change({ b: 2 }, ['a']), Date.now()), true);
+    assert.equal(await store.update(key, sampleChange({ b: 2 }, ['a']), Date.now()), true);
     assert.deepEqual((await store.get(key, Date.now()))!.data, { outside: '1', b: '2' });
   });
 
@@ -107,7 +91,7 @@ describe('postgres store specifics', { skip }, () => {
       const got = await store.get(key, Date.now());
       assert.ok(got);
       assert.deepEqual(got.data, {}, `data ${garbage}`);
-      assert.equal(await store.update(key, change({ b: 2 }), Date.now()), true);
+      assert.equal(await store.update(key, sampleChange({ b: 2 }), Date.now()), true);
       assert.deepEqual((await store.get(key, Date.now()))!.data, { b: '2' });
     }
     const key = newStoreKey();

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describeStoreConformance, newStoreKey, sampleRecord } from '../../src/testing/index.ts';
+import { describeStoreConformance, newStoreKey, sampleChange, sampleRecord } from '../../src/testing/index.ts';
 import { SqliteStore, sqliteSchemaSql } from '../../src/stores/sqlite.ts';
 import { uniqueSuffix } from '../helpers/services.ts';
 import { redactUrl } from '../../src/stores/sql-shared.ts';
@@ -12,12 +12,6 @@ import { redactUrl } from '../../src/stores/sql-shared.ts';
 const MINUTE = 60_000;
 const folder = mkdtempSync(join(tmpdir(), `cloakroom-sqlite-${uniqueSuffix()}-`));
 after(() => rmSync(folder, { recursive: true, force: true }));
-
-const change = (set: Record<string, unknown>, unset: string[] = [], replace = false) => {
-  const serialized: Record<string, string> = {};
-  for (const [k, v] of Object.entries(set)) serialized[k] = JSON.stringify(v);
-  return { set: serialized, unset, replace, expiresAt: Date.now() + 10 * MINUTE, lastSeenAt: Date.now() };
-};
 
 describeStoreConformance({
   name: 'sqlite',
@@ -58,7 +52,7 @@ describe('sqlite store specifics', () => {
   it('keeps 50/50 keys when 50 updates of one record run in parallel', async () => {
     const key = newStoreKey();
     await store.create(key, sampleRecord({ base: 1 }));
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.update(key, change({ [`k${i}`]: i }), Date.now())));
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => store.update(key, sampleChange({ [`k${i}`]: i }), Date.now())));
     assert.equal(results.filter(Boolean).length, 50);
     const data = (await store.get(key, Date.now()))!.data;
     assert.equal(Object.keys(data).filter((k) => k.startsWith('k')).length, 50);
@@ -69,8 +63,8 @@ describe('sqlite store specifics', () => {
     try {
       const key = newStoreKey();
       await store.create(key, sampleRecord({ a: 1 }));
-      assert.equal(await other.update(key, change({ b: 2 }), Date.now()), true);
-      assert.equal(await store.update(key, change({ c: 3 }), Date.now()), true);
+      assert.equal(await other.update(key, sampleChange({ b: 2 }), Date.now()), true);
+      assert.equal(await store.update(key, sampleChange({ c: 3 }), Date.now()), true);
       assert.deepEqual(Object.keys((await other.get(key, Date.now()))!.data).sort(), ['a', 'b', 'c']);
     } finally {
       await other.close();
@@ -85,7 +79,7 @@ describe('sqlite store specifics', () => {
       const got = await store.get(key, Date.now());
       assert.ok(got, `a row with ${garbage} is still a record`);
       assert.deepEqual(got.data, {});
-      assert.equal(await store.update(key, change({ b: 2 }), Date.now()), true);
+      assert.equal(await store.update(key, sampleChange({ b: 2 }), Date.now()), true);
       assert.deepEqual((await store.get(key, Date.now()))!.data, { b: '2' });
     }
   });

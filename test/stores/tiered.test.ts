@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeStoreConformance, newStoreKey, sampleRecord } from '../../src/testing/index.ts';
+import { describeStoreConformance, newStoreKey, sampleChange, sampleRecord } from '../../src/testing/index.ts';
 import { TieredStore } from '../../src/stores/tiered.ts';
 import { MemoryStore } from '../../src/stores/memory.ts';
 import { SqliteStore } from '../../src/stores/sqlite.ts';
@@ -15,14 +15,6 @@ const dir = mkdtempSync(join(tmpdir(), `cloakroom-tiered-${uniqueSuffix()}-`));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let dbCount = 0;
 const sqlite = () => new SqliteStore({ path: join(dir, `db-${dbCount++}.sqlite`) });
-const change = (set: Record<string, unknown>) => ({
-  set: Object.fromEntries(Object.entries(set).map(([k, v]) => [k, JSON.stringify(v)])),
-  unset: [],
-  replace: false,
-  expiresAt: Date.now() + 600_000,
-  lastSeenAt: Date.now(),
-});
-
 /** A real memory store whose every call throws while `down` is true: a cache server outage. */
 class FlakyCache extends MemoryStore {
   down = false;
@@ -120,7 +112,7 @@ describe('tiered store behaviour', () => {
     const key = newStoreKey();
     await store.create(key, sampleRecord({ a: 1 }));
     await store.get(key, Date.now());
-    assert.equal(await store.update(key, change({ b: 2 }), Date.now()), true);
+    assert.equal(await store.update(key, sampleChange({ b: 2 }), Date.now()), true);
     assert.deepEqual(Object.keys((await database.get(key, Date.now()))!.data).sort(), ['a', 'b']);
     assert.equal(await cache.get(key, Date.now()), null);
     assert.deepEqual(Object.keys((await store.get(key, Date.now()))!.data).sort(), ['a', 'b']);
@@ -128,7 +120,7 @@ describe('tiered store behaviour', () => {
     await store.destroy(key);
     assert.equal(await cache.get(key, Date.now()), null);
     assert.equal(await store.get(key, Date.now()), null);
-    assert.equal(await store.update(key, change({ c: 3 }), Date.now()), false, "the database's answer decides");
+    assert.equal(await store.update(key, sampleChange({ c: 3 }), Date.now()), false, "the database's answer decides");
     await store.close();
   });
 
@@ -197,7 +189,7 @@ describe('tiered store behaviour', () => {
       await store.get(key, Date.now());
     }
     cache.down = true;
-    for (const key of keys) await store.update(key, change({ v: 2 }), Date.now());
+    for (const key of keys) await store.update(key, sampleChange({ v: 2 }), Date.now());
     cache.down = false;
     for (const key of keys) assert.equal((await store.get(key, Date.now()))!.data.v, '2');
     assert.ok(logger.lines.some((l) => /^error .*could not be invalidated.*bypass the cache/.test(l)), logger.lines.join('\n'));
@@ -215,7 +207,7 @@ describe('tiered store behaviour', () => {
     const slowRead = store.get(key, Date.now()); // reads 'old', then waits at the gate
     await new Promise((r) => setImmediate(r));
     database.gate = null;
-    assert.equal(await store.update(key, change({ v: 'new' }), Date.now()), true);
+    assert.equal(await store.update(key, sampleChange({ v: 'new' }), Date.now()), true);
     open();
     assert.equal((await slowRead)!.data.v, '"old"');
     assert.equal(await cache.get(key, Date.now()), null, 'the stale read did not fill the cache');
@@ -233,7 +225,7 @@ describe('tiered store behaviour', () => {
     let answer!: () => void;
     database.updateGate = new Promise((r) => (commit = r));
     database.gate = new Promise((r) => (answer = r));
-    const write = store.update(key, change({ v: 'new' }), Date.now()); // waits before writing
+    const write = store.update(key, sampleChange({ v: 'new' }), Date.now()); // waits before writing
     const read = store.get(key, Date.now()); // reads 'old' before the write, answers after it
     await new Promise((r) => setImmediate(r));
     commit();
