@@ -33,15 +33,15 @@ export function session(manager: AppSessionManager): RequestHandler {
       commitSessionBeforeHeaders(res, manager, session);
       next();
     };
-    let ready: Session<AppSessionData> | null;
+    let found: Session<AppSessionData> | Promise<Session<AppSessionData>>;
     try {
-      ready = manager.loadSync(req.headers.cookie, loadContext(req));
+      found = manager.loadMaybeSync(req.headers.cookie, loadContext(req));
     } catch (err) {
       sendSessionError(res, err);
       return;
     }
-    if (ready !== null) return attach(ready);
-    manager.load(req.headers.cookie, loadContext(req)).then(attach, (err: unknown) => sendSessionError(res, err));
+    if (!(found instanceof Promise)) return attach(found);
+    found.then(attach, (err: unknown) => sendSessionError(res, err));
   };
 }
 

@@ -22,7 +22,7 @@ export async function attachSession<Data extends SessionDataShape>(
 ): Promise<Session<Data> | null> {
   let session: Session<Data>;
   try {
-    session = manager.loadSync(req.headers.cookie, loadContext(req)) ?? (await manager.load(req.headers.cookie, loadContext(req)));
+    session = await manager.loadMaybeSync(req.headers.cookie, loadContext(req));
   } catch (err) {
     sendSessionError(res, err);
     return null;
@@ -67,16 +67,16 @@ export function withSession<Data extends SessionDataShape>(
     }
   };
   return (req, res) => {
-    let ready: Session<Data> | null;
+    let found: Session<Data> | Promise<Session<Data>>;
     try {
       // No cookie, or a forged one: no store call, so no promise on this path.
-      ready = manager.loadSync(req.headers.cookie, loadContext(req));
+      found = manager.loadMaybeSync(req.headers.cookie, loadContext(req));
     } catch (err) {
       sendSessionError(res, err);
       return;
     }
-    if (ready !== null) return run(req, res, ready);
-    return manager.load(req.headers.cookie, loadContext(req)).then(
+    if (!(found instanceof Promise)) return run(req, res, found);
+    return found.then(
       (session) => run(req, res, session),
       (err: unknown) => sendSessionError(res, err),
     );

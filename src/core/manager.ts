@@ -137,13 +137,21 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
    * const session = sessions.loadSync(req.headers.cookie) ?? (await sessions.load(req.headers.cookie));
    */
   loadSync(cookieHeader: string | undefined | null, context?: LoadContext): Session<Data> | null {
-    const value = readCookie(cookieHeader, this.cookie.name, this.#stateless?.maxValueLength);
-    if (value !== undefined && this.#stateless === null && this.#verify(value) !== null) return null;
-    const now = this.#ctx.now();
-    const userAgent = context?.userAgent ? context.userAgent.slice(0, 512) : null;
-    if (value === undefined) return this.#wrap(blankState(now, false, userAgent));
-    if (this.#stateless) return this.#wrap(this.#unseal(this.#stateless, value, now, userAgent));
-    return this.#wrap(blankState(now, true, userAgent));
+    const resolved = this.#resolve(cookieHeader, context);
+    return resolved instanceof Session ? resolved : null;
+  }
+
+  /**
+   * `loadSync` and `load` in one parse of the Cookie header: the session itself when no store
+   * call is needed, else the promise of it. What the node:http and Express adapters call.
+   *
+   * @example
+   * const found = sessions.loadMaybeSync(req.headers.cookie);
+   * const session = found instanceof Promise ? await found : found;
+   */
+  loadMaybeSync(cookieHeader: string | undefined | null, context?: LoadContext): Session<Data> | Promise<Session<Data>> {
+    const resolved = this.#resolve(cookieHeader, context);
+    return resolved instanceof Session ? resolved : this.#fetch(resolved);
   }
 
   /**
@@ -152,12 +160,22 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
    * (never adopted: a new ID is minted only when something is saved).
    */
   async load(cookieHeader: string | undefined | null, context?: LoadContext): Promise<Session<Data>> {
-    const ready = this.loadSync(cookieHeader, context);
-    if (ready !== null) return ready;
+    return this.loadMaybeSync(cookieHeader, context);
+  }
+
+  /** Parses and verifies the cookie once: a ready session, or what the store must be asked. */
+  #resolve(cookieHeader: string | undefined | null, context: LoadContext | undefined): Session<Data> | PendingLoad {
+    const value = readCookie(cookieHeader, this.cookie.name, this.#stateless?.maxValueLength);
     const now = this.#ctx.now();
     const userAgent = context?.userAgent ? context.userAgent.slice(0, 512) : null;
-    const value = readCookie(cookieHeader, this.cookie.name)!;
-    const verified = this.#verify(value)!; // remembered by loadSync a moment ago
+    if (value === undefined) return this.#wrap(blankState(now, false, userAgent));
+    if (this.#stateless) return this.#wrap(this.#unseal(this.#stateless, value, now, userAgent));
+    const verified = this.#verify(value);
+    if (verified === null) return this.#wrap(blankState(now, true, userAgent));
+    return { value, verified, now, userAgent };
+  }
+
+  async #fetch({ value, verified, now, userAgent }: PendingLoad): Promise<Session<Data>> {
     const { id, key } = verified;
     let record: SessionRecord | null;
     try {
@@ -473,6 +491,14 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     this.#verified.set(value, entry);
     return entry;
   }
+}
+
+/** A verified cookie whose record the store must be asked for. */
+interface PendingLoad {
+  value: string;
+  verified: VerifiedCookie;
+  now: number;
+  userAgent: string | null;
 }
 
 interface VerifiedCookie {
