@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import type { CallCounts } from './apps/common.ts';
+import { pinned } from './pinning.ts';
 
 export interface Snapshot {
   /** Microseconds of user + system CPU this process has used. */
@@ -36,7 +37,8 @@ export class ServerChild {
   /** Spawns `bench/server.ts <id>`; rejects with the child's reason when it fails or takes over `timeoutMs`. */
   static start(id: string, nodeArgs: string[] = [], timeoutMs = 30_000, env: Record<string, string> = {}): Promise<ServerChild> {
     const { script, loader } = entry();
-    const child = spawn(process.execPath, [...nodeArgs, ...loader, script, id], {
+    const [command, args] = pinned('server', process.execPath, [...nodeArgs, ...loader, script, id]);
+    const child = spawn(command, args, {
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       env: { ...process.env, NODE_ENV: 'production', ...env },
     });

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pinned } from './pinning.ts';
 
 export interface LoadOptions {
   url: string;
@@ -128,7 +129,8 @@ async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
 /** Runs a command to completion (bounded: it is killed well after its own duration) and resolves stdout. */
 function collect(command: string, args: string[], seconds: number, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [pinnedCommand, pinnedArgs] = pinned('load', command, args);
+    const child = spawn(pinnedCommand, pinnedArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     signal?.addEventListener('abort', () => child.kill('SIGINT'), { once: true });
     let stdout = '';
     let stderr = '';

@@ -1,6 +1,6 @@
 /** Renders a run's results as bench/RESULTS.md: tables, ratios, store calls, targets, profile. */
 import { configById } from './configs.ts';
-import { ratio } from './stats.ts';
+import { halfRange, median, ratio } from './stats.ts';
 import { selfTimeByArea } from './profile.ts';
 import { SCENARIOS, type BenchResults, type Cell, type ConfigResult, type Scenario } from './results.ts';
 
@@ -11,21 +11,33 @@ interface Target {
 
 type Lookup = (id: string, scenario: Scenario) => Cell | undefined;
 
-/** µs/req a configuration adds over its own bare framework in a scenario. */
-function added(lookup: Lookup, id: string, scenario: Scenario): number | undefined {
+/**
+ * µs/req a configuration adds over its own bare framework in a scenario, with its noise: the
+ * median of the per-round differences (round r of the configuration minus round r of the bare
+ * server; the two ran back to back, so slow drifts of the shared machine cancel out), ± half the
+ * range of those differences.
+ */
+function addedWithNoise(lookup: Lookup, id: string, scenario: Scenario): { value: number; noise: number } | undefined {
   const cell = lookup(id, scenario);
   const base = lookup(configById(id).baseline, scenario);
-  return cell && base ? cell.cpuPerReq - base.cpuPerReq : undefined;
+  if (!cell || !base) return undefined;
+  const rounds = Math.min(cell.samples.length, base.samples.length);
+  if (rounds === 0) return { value: cell.cpuPerReq - base.cpuPerReq, noise: cell.cpuSpread + base.cpuSpread };
+  const diffs = Array.from({ length: rounds }, (_, i) => cell.samples[i]!.cpuPerReq - base.samples[i]!.cpuPerReq);
+  return { value: median(diffs), noise: halfRange(diffs) };
+}
+
+function added(lookup: Lookup, id: string, scenario: Scenario): number | undefined {
+  return addedWithNoise(lookup, id, scenario)?.value;
 }
 
 function addedTarget(id: string, scenario: Scenario, max: number, what: string): Target {
   return {
     text: `${what}: ≤ ${max} µs/req added`,
     check(lookup) {
-      const a = added(lookup, id, scenario);
+      const a = addedWithNoise(lookup, id, scenario);
       if (a === undefined) return { value: 'n/a', pass: undefined };
-      const noise = (lookup(id, scenario)?.cpuSpread ?? 0) + (lookup(configById(id).baseline, scenario)?.cpuSpread ?? 0);
-      return { value: `${signed(a)} µs/req (± ${noise.toFixed(1)})`, pass: a <= max };
+      return { value: `${signed(a.value)} µs/req (± ${a.noise.toFixed(1)})`, pass: a.value <= max };
     },
   };
 }
@@ -82,10 +94,10 @@ export function renderResults(r: BenchResults): string {
   p('## Machine and method');
   p();
   p(`- Machine: ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memoryGiB} GiB, ${r.machine.os}; Node ${r.machine.node}.`);
-  p(`- Load: ${r.tool}, in its own process; ${r.settings.connections} connections, one session per connection (each connection sends its own valid session cookie); every server on 127.0.0.1 in its own child process.`);
+  p(`- Load: ${r.tool}, in its own process; ${r.settings.connections} connections, one session per connection (each connection sends its own valid session cookie); every server on 127.0.0.1 in its own child process; ${r.settings.pinning ?? 'not pinned'}.`);
   p(`- Each configuration × scenario: ${r.settings.warmupSeconds} s warm-up, then ${r.settings.rounds} runs of ${r.settings.durationSeconds} s, interleaved (all configurations in turn, then again). Figures are **medians** of the runs.`);
   p('- **CPU µs/req** = the server process\'s own CPU time (`process.cpuUsage()`, user + system, all its threads) over the measured window ÷ requests completed. The load generator shares the 2 cores and saturates first on the fastest servers, so CPU per request is the fairer cost; req/s is reported beside it. Redis\'s own CPU is not included in any row.');
-  p('- **added** = µs/req over the same scenario on the configuration\'s own bare framework (node:http, Express or Fastify). ± is half the min–max range over the runs (a noise indicator).');
+  p('- **added** = µs/req over the same scenario on the configuration\'s own bare framework (node:http, Express or Fastify): the median of the per-round differences (each round runs the two back to back), ± half the min–max range of those differences (a noise indicator).');
   p('- Bare servers get a dummy cookie of the same length in read/write, so every configuration parses the same headers. In *cookieless*, iron-session\'s handler never calls `getIronSession` (it has no middleware), so its row equals bare node:http by construction.');
   p('- Session settings: cloakroom defaults (rolling expiry with `touchAfter` 3600 s, so a read does not write); express-session with `resave: false, saveUninitialized: false` (its recommended settings); @fastify/session with `saveUninitialized: false`; iron-session defaults.');
   p();
@@ -116,8 +128,8 @@ export function renderResults(r: BenchResults): string {
       ? `${signed(added(lookup, c.peer, 'read'))} / ${signed(added(lookup, c.peer, 'write'))} (${byId.get(c.peer)?.label ?? c.peer})`
       : '';
     const cells = SCENARIOS.map((s) => {
-      const a = added(lookup, c.id, s);
-      return a === undefined ? '—' : `${signed(a)} ± ${f1((c.cells[s]?.cpuSpread ?? 0) + (lookup(c.baseline, s)?.cpuSpread ?? 0))}`;
+      const a = addedWithNoise(lookup, c.id, s);
+      return a === undefined ? '—' : `${signed(a.value)} ± ${f1(a.noise)}`;
     });
     p(`| ${c.label} | ${cells.join(' | ')} | ${peerAdds} | ${ISSUE_PEER_READ[c.id] !== undefined ? `+${ISSUE_PEER_READ[c.id]}` : ''} |`);
   }

@@ -62,7 +62,7 @@ export interface BenchResults {
   mode: 'default' | 'quick';
   machine: { cores: number; cpu: string; node: string; os: string; memoryGiB: number };
   tool: string;
-  settings: { connections: number; durationSeconds: number; warmupSeconds: number; rounds: number };
+  settings: { connections: number; durationSeconds: number; warmupSeconds: number; rounds: number; pinning: string };
   packages: Record<string, string>;
   configs: ConfigResult[];
   profile?: { config: string; scenario: Scenario; seconds: number; top: ProfileEntry[]; note?: string };

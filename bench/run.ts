@@ -9,6 +9,7 @@
  *   options: --only=id,id  --rounds=N  --duration=S  --warmup=S  --connections=N
  *            --tool=wrk|autocannon  --out=FILE  --json=FILE  --no-profile
  *            --tsx (servers from the TypeScript source instead of the compiled build)
+ *            --no-pin (do not pin the server and the load generator to separate cores)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, release, platform } from 'node:os';
@@ -26,6 +27,7 @@ import { measureMemoryStore } from './memory-footprint.ts';
 import { compileBench, removeBuild } from './compile.ts';
 import { runScale } from './scale.ts';
 import { canConnect } from '../test/helpers/services.ts';
+import { setPinning } from './pinning.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -43,6 +45,7 @@ interface Args {
   profile: boolean;
   /** Run the servers from the TypeScript source under tsx instead of the compiled build. */
   tsx: boolean;
+  pin: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -69,6 +72,7 @@ function parseArgs(argv: string[]): Args {
     json: value('json'),
     profile: !quick && !flag('no-profile'),
     tsx: flag('tsx'),
+    pin: !flag('no-pin'),
   };
 }
 
@@ -149,20 +153,21 @@ async function main(): Promise<void> {
   const started = Date.now();
   const args = parseArgs(process.argv.slice(2));
   const tool = detectLoadTool(args.tool);
+  const pinning = setPinning(args.pin);
   const ids = args.only ?? (args.quick ? QUICK_IDS : CONFIGS.filter((c) => !c.hidden).map((c) => c.id));
-  log(`${ids.length} configurations, ${args.rounds} rounds × ${args.duration}s, warm-up ${args.warmup}s, ${args.connections} connections, load by ${tool}`);
+  log(`${ids.length} configurations, ${args.rounds} rounds × ${args.duration}s, warm-up ${args.warmup}s, ${args.connections} connections, load by ${tool}, ${pinning}`);
 
   // The servers run compiled JavaScript, as in production (see bench/compile.ts).
   const build = args.tsx ? undefined : compileBench();
   if (build) process.env.BENCH_BUILD_DIR = build;
   try {
-    await benchmark(args, tool, ids, started, log);
+    await benchmark(args, tool, pinning, ids, started, log);
   } finally {
     if (build) removeBuild(build);
   }
 }
 
-async function benchmark(args: Args, tool: LoadTool, ids: string[], started: number, log: (m: string) => void): Promise<void> {
+async function benchmark(args: Args, tool: LoadTool, pinning: string, ids: string[], started: number, log: (m: string) => void): Promise<void> {
   const chosen = CONFIGS.filter((c) => ids.includes(c.id));
   const lives: Live[] = [];
   await Promise.all(
@@ -216,7 +221,7 @@ async function benchmark(args: Args, tool: LoadTool, ids: string[], started: num
     mode: args.quick ? 'quick' : 'default',
     machine: { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, os: `${platform()} ${release()}`, memoryGiB: Math.round(totalmem() / 2 ** 30) },
     tool: toolVersion(tool),
-    settings: { connections: args.connections, durationSeconds: args.duration, warmupSeconds: args.warmup, rounds: args.rounds },
+    settings: { connections: args.connections, durationSeconds: args.duration, warmupSeconds: args.warmup, rounds: args.rounds, pinning },
     packages: packageVersions(),
     configs: lives.map((l) => l.result),
     notes: [],
