@@ -22,6 +22,7 @@ export { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './core/csrf.js';
 export {
   applyChange,
   type SessionStore,
+  type SyncSessionOps,
   type SessionRecord,
   type SessionChange,
   type UserSessionInfo,

@@ -48,52 +48,80 @@ type AnyFn = (...args: any[]) => any;
 /**
  * Holds back a response's head until the session is committed, so the Set-Cookie is on it and
  * the store already has the data when the client follows a redirect (express-session #360 is
- * the bug this prevents: the redirect raced the save). `writeHead`, `write`, `end` and
- * `flushHeaders` are queued from the first call, then replayed in order once `commit` settles.
- * If the commit fails, the queued response is dropped and a bounded error answer sent instead.
+ * the bug this prevents: the redirect raced the save). The first call of `writeHead`, `write`,
+ * `end` or `flushHeaders` starts the commit. A commit that answers at once (a synchronous
+ * store) lets that call straight through; a pending one queues the calls and replays them in
+ * order once it settles. If the commit fails, the handler's response is dropped, calls it makes
+ * afterwards are ignored, and a bounded error answer is sent instead.
  *
  * @example
- * commitBeforeHeaders(res, (status) => sessions.commit(session, { status }));
+ * commitBeforeHeaders(res, (status) => sessions.commitMaybeSync(session, { status }));
  */
-export function commitBeforeHeaders(res: ServerResponse, commit: (status: number) => Promise<CommitResult>): void {
+export function commitBeforeHeaders(res: ServerResponse, commit: (status: number) => CommitResult | Promise<CommitResult>): void {
   const original = { writeHead: res.writeHead, write: res.write, end: res.end, flushHeaders: res.flushHeaders };
   const queue: Array<() => void> = [];
-  let started = false;
+  let state: 'open' | 'pending' | 'failed' = 'open';
 
+  const install = () => {
+    res.writeHead = wrapped.writeHead;
+    res.write = wrapped.write;
+    res.end = wrapped.end;
+    res.flushHeaders = wrapped.flushHeaders;
+  };
   const restore = () => {
     res.writeHead = original.writeHead;
     res.write = original.write;
     res.end = original.end;
     res.flushHeaders = original.flushHeaders;
   };
-
-  const start = (status: number) => {
-    started = true;
-    commit(status).then(
-      (result) => {
-        restore();
-        if (!res.headersSent) applySessionHeaders(result, nodeHeaderTarget(res));
-        for (const call of queue.splice(0)) call();
-      },
-      (err: unknown) => {
-        restore();
-        queue.length = 0;
-        sendSessionError(res, err);
-      },
-    );
+  const succeed = (result: CommitResult) => {
+    restore();
+    if (!res.headersSent) applySessionHeaders(result, nodeHeaderTarget(res));
+  };
+  const fail = (err: unknown) => {
+    state = 'failed';
+    queue.length = 0;
+    restore();
+    sendSessionError(res, err);
+    // The handler may still be writing: its calls must not reach the finished response.
+    install();
   };
 
   const defer = (name: keyof typeof original, statusOf: (args: unknown[]) => number, result: (args: unknown[]) => unknown) =>
     function (this: ServerResponse, ...args: unknown[]) {
-      if (!started) start(statusOf(args));
+      if (state === 'failed') return result(args);
+      if (state === 'open') {
+        state = 'pending';
+        let outcome: CommitResult | Promise<CommitResult>;
+        try {
+          outcome = commit(statusOf(args));
+        } catch (err) {
+          fail(err);
+          return result(args);
+        }
+        if (!(outcome instanceof Promise)) {
+          succeed(outcome);
+          return (original[name] as AnyFn).apply(res, args);
+        }
+        outcome.then(
+          (done) => {
+            succeed(done);
+            for (const call of queue.splice(0)) call();
+          },
+          fail,
+        );
+      }
       queue.push(() => (original[name] as AnyFn).apply(res, args));
       return result(args);
     };
 
-  res.writeHead = defer('writeHead', (args) => (typeof args[0] === 'number' ? args[0] : res.statusCode), () => res) as AnyFn as typeof res.writeHead;
-  res.flushHeaders = defer('flushHeaders', () => res.statusCode, () => undefined) as AnyFn as typeof res.flushHeaders;
-  res.write = defer('write', () => res.statusCode, () => true) as AnyFn as typeof res.write;
-  res.end = defer('end', () => res.statusCode, () => res) as AnyFn as typeof res.end;
+  const wrapped = {
+    writeHead: defer('writeHead', (args) => (typeof args[0] === 'number' ? args[0] : res.statusCode), () => res) as AnyFn as typeof res.writeHead,
+    flushHeaders: defer('flushHeaders', () => res.statusCode, () => undefined) as AnyFn as typeof res.flushHeaders,
+    write: defer('write', () => res.statusCode, () => true) as AnyFn as typeof res.write,
+    end: defer('end', () => res.statusCode, () => res) as AnyFn as typeof res.end,
+  };
+  install();
 }
 
 /**
@@ -112,7 +140,7 @@ export function commitSessionBeforeHeaders<Data extends SessionDataShape>(
   manager: SessionManager<Data>,
   session: Session<Data>,
 ): void {
-  const hold = () => commitBeforeHeaders(res, (status) => manager.commit(session, { status }));
+  const hold = () => commitBeforeHeaders(res, (status) => manager.commitMaybeSync(session, { status }));
   if (manager.commitNeedsStore(session)) {
     hold();
     return;

@@ -4,7 +4,7 @@ import { deletionCookie, readCookie, resolveCookieOptions, sessionCookie, type C
 import { Signer } from './signing.js';
 import { generateSessionId, isValidSessionId, storeKeyFor } from './session-id.js';
 import { blankState, EXPIRY_KEY, internalState, Session, type SessionContext, type SessionDataShape, type SessionState } from './session.js';
-import { isStatelessStore, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats } from './store.js';
+import { isStatelessStore, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats, type SyncSessionOps } from './store.js';
 import { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './csrf.js';
 
 /**
@@ -110,6 +110,8 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   readonly #generateId: () => string;
   readonly #storeOutage: 'error' | 'anonymous';
   readonly #verified = new Map<string, VerifiedCookie>();
+  /** The store's synchronous operations (memory, SQLite, the cookie store), else null. */
+  readonly #sync: SyncSessionOps | null;
 
   constructor(options: SessionManagerOptions) {
     if (!options.store) throw new SessionError('ERR_SESSION_CONFIG', 'SessionManager needs a store.');
@@ -126,6 +128,16 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     this.#timeout = options.storeTimeout ?? 1000;
     this.#generateId = options.generateId ?? generateSessionId;
     this.#storeOutage = options.storeOutage ?? 'error';
+    this.#sync = this.store.sync ?? null;
+  }
+
+  /**
+   * True when loading and committing never wait: the store answers synchronously (memory,
+   * SQLite) or keeps sessions in the cookie. `loadMaybeSync` and `commitMaybeSync` then never
+   * return a promise.
+   */
+  get synchronous(): boolean {
+    return this.#sync !== null;
   }
 
   /**
@@ -151,7 +163,8 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
    */
   loadMaybeSync(cookieHeader: string | undefined | null, context?: LoadContext): Session<Data> | Promise<Session<Data>> {
     const resolved = this.#resolve(cookieHeader, context);
-    return resolved instanceof Session ? resolved : this.#fetch(resolved);
+    if (resolved instanceof Session) return resolved;
+    return this.#sync ? this.#fetchSync(this.#sync, resolved) : this.#fetch(resolved);
   }
 
   /**
@@ -175,24 +188,41 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     return { value, verified, now, userAgent };
   }
 
-  async #fetch({ value, verified, now, userAgent }: PendingLoad): Promise<Session<Data>> {
-    const { id, key } = verified;
+  async #fetch(pending: PendingLoad): Promise<Session<Data>> {
     let record: SessionRecord | null;
     try {
-      record = await this.#call(() => this.store.get(key, now));
+      record = await this.#call(() => this.store.get(pending.verified.key, pending.now));
     } catch (err) {
-      if (this.#storeOutage !== 'anonymous') throw err;
-      const standIn = blankState(now, true, userAgent);
-      standIn.degraded = true;
-      return this.#wrap(standIn);
+      return this.#loadFailed(pending, err);
     }
+    return this.#loaded(pending, record);
+  }
+
+  #fetchSync(sync: SyncSessionOps, pending: PendingLoad): Session<Data> {
+    let record: SessionRecord | null;
+    try {
+      record = sync.get(pending.verified.key, pending.now);
+    } catch (err) {
+      return this.#loadFailed(pending, this.#storeFailure(err));
+    }
+    return this.#loaded(pending, record);
+  }
+
+  #loaded({ value, verified, now, userAgent }: PendingLoad, record: SessionRecord | null): Session<Data> {
     const state = stateFromRecord(record, now, userAgent);
     if (!state.isNew) {
-      state.id = id;
-      state.key = key;
+      state.id = verified.id;
+      state.key = verified.key;
       state.cookieValue = value;
     }
     return this.#wrap(state);
+  }
+
+  #loadFailed({ now, userAgent }: PendingLoad, err: unknown): Session<Data> {
+    if (this.#storeOutage !== 'anonymous') throw err;
+    const standIn = blankState(now, true, userAgent);
+    standIn.degraded = true;
+    return this.#wrap(standIn);
   }
 
   /**
@@ -202,12 +232,23 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
    * and `ERR_STORE_UNAVAILABLE` (503) when the store fails.
    */
   async commit(session: Session<Data>, response: { status: number }): Promise<CommitResult> {
+    return this.commitMaybeSync(session, response);
+  }
+
+  /**
+   * `commit` without a promise when none is needed: the headers themselves when nothing must be
+   * stored or the store answers synchronously (`synchronous`), else the promise of them. May
+   * throw the `SessionError`s `commit` rejects with. What the node:http and Express adapters call.
+   *
+   * @example
+   * const done = sessions.commitMaybeSync(session, { status: 200 });
+   * const headers = done instanceof Promise ? await done : done;
+   */
+  commitMaybeSync(session: Session<Data>, response: { status: number }): CommitResult | Promise<CommitResult> {
     const ready = this.commitSync(session, response);
     if (ready !== undefined) return ready;
-    const result = await this.#commit(session, response);
-    // Whatever the request's cookie made us answer with a Set-Cookie varies on that cookie too.
-    if (result.setCookie !== undefined) result.vary = true;
-    return result;
+    const steps = this.#commitSteps(session, response);
+    return this.#sync ? this.#runSync(this.#sync, steps) : this.#runAsync(steps);
   }
 
   /**
@@ -242,7 +283,11 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     return result;
   }
 
-  async #commit(session: Session<Data>, response: { status: number }): Promise<CommitResult> {
+  /**
+   * The commit, written once for both kinds of store: it yields each store call it needs and
+   * gets the call's answer back, from `#runSync` (synchronous stores) or `#runAsync`.
+   */
+  *#commitSteps(session: Session<Data>, response: { status: number }): Generator<StoreCall, CommitResult, unknown> {
     const s = internalState(session);
     const now = this.#ctx.now();
     const result: CommitResult = { setCookie: undefined, vary: s.accessed };
@@ -250,7 +295,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     // Old records go even when the response failed: a logout must not be undone by a 500.
     if (s.obsoleteKeys.length > 0) {
       const keys = s.obsoleteKeys.splice(0);
-      for (const key of keys) await this.#call(() => this.store.destroy(key));
+      for (const key of keys) yield (ops) => ops.destroy(key);
     }
     if (response.status >= 500) return result;
     if (s.degraded) {
@@ -266,7 +311,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     if (s.raw.size === 0) {
       if (s.key !== null) {
         const key = s.key;
-        await this.#call(() => this.store.destroy(key));
+        yield (ops) => ops.destroy(key);
         s.key = null;
         s.id = null;
       }
@@ -276,14 +321,14 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
 
     if (s.modified || this.#saveEveryRequest) {
       const expiresAt = this.#expiresAt(session, now);
-      if (s.key === null) await this.#create(s, expiresAt, now);
-      else await this.#update(s, expiresAt, now);
+      if (s.key === null) yield* this.#create(s, expiresAt, now);
+      else yield* this.#update(s, expiresAt, now);
       s.expiresAt = expiresAt;
       result.setCookie = this.#cookieFor(session, s, now);
     } else if (this.#needsTouch(session, s, now)) {
       const expiresAt = this.#expiresAt(session, now);
       const key = s.key!;
-      const alive = await this.#call(() => this.store.touch(key, expiresAt, now, now));
+      const alive = yield (ops) => ops.touch(key, expiresAt, now, now);
       if (!alive) {
         result.setCookie = deletionCookie(this.cookie);
         return result;
@@ -411,7 +456,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     return sessionCookie(this.cookie, value, session.expiresAtBrowserClose ? undefined : s.expiresAt, now);
   }
 
-  async #create(s: SessionState, expiresAt: number, now: number): Promise<void> {
+  *#create(s: SessionState, expiresAt: number, now: number): Generator<StoreCall, void, unknown> {
     const data: Record<string, string> = Object.create(null);
     for (const [k, v] of s.raw) data[k] = v;
     const record: SessionRecord = {
@@ -426,7 +471,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
       const id = this.#generateId();
       if (!isValidSessionId(id)) throw new SessionError('ERR_SESSION_CONFIG', 'generateId() returned an ID that fails isValidSessionId().');
       const key = storeKeyFor(id);
-      if (await this.#call(() => this.store.create(key, record))) {
+      if (yield (ops) => ops.create(key, record)) {
         s.id = id;
         s.key = key;
         return;
@@ -435,7 +480,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     throw new SessionError('ERR_STORE_UNAVAILABLE', `Store ${this.store.name} refused ${MAX_CREATE_ATTEMPTS} fresh session IDs.`);
   }
 
-  async #update(s: SessionState, expiresAt: number, now: number): Promise<void> {
+  *#update(s: SessionState, expiresAt: number, now: number): Generator<StoreCall, void, unknown> {
     const set: Record<string, string> = Object.create(null);
     const source = s.replace ? s.raw.keys() : s.dirty.values();
     for (const k of source) {
@@ -451,7 +496,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
       ...(s.userIdChanged ? { userId: s.userId } : {}),
     };
     const key = s.key!;
-    const ok = await this.#call(() => this.store.update(key, change, now));
+    const ok = yield (ops) => ops.update(key, change, now);
     if (!ok) {
       throw new SessionError(
         'ERR_SESSION_INTERRUPTED',
@@ -467,9 +512,38 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
         new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} did not answer within ${this.#timeout} ms.`),
       );
     } catch (err) {
-      if (err instanceof SessionError) throw err;
-      throw new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} failed: ${(err as Error)?.message ?? err}`, { cause: err });
+      throw this.#storeFailure(err);
     }
+  }
+
+  #storeFailure(err: unknown): SessionError {
+    if (err instanceof SessionError) return err;
+    return new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} failed: ${(err as Error)?.message ?? err}`, { cause: err });
+  }
+
+  /** Drives the commit's steps against the synchronous operations: no promise, no watchdog. */
+  #runSync(sync: SyncSessionOps, steps: Generator<StoreCall, CommitResult, unknown>): CommitResult {
+    let step = steps.next();
+    while (!step.done) {
+      let answer: unknown;
+      try {
+        answer = step.value(sync);
+      } catch (err) {
+        throw this.#storeFailure(err);
+      }
+      step = steps.next(answer);
+    }
+    return varyOnCookie(step.value);
+  }
+
+  /** Drives the commit's steps against the async store, each call under the timeout. */
+  async #runAsync(steps: Generator<StoreCall, CommitResult, unknown>): Promise<CommitResult> {
+    let step = steps.next();
+    while (!step.done) {
+      const call = step.value;
+      step = steps.next(await this.#call(() => call(this.store) as Promise<unknown>));
+    }
+    return varyOnCookie(step.value);
   }
 
   /**
@@ -491,6 +565,15 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     this.#verified.set(value, entry);
     return entry;
   }
+}
+
+/** One store call of a commit: the same method on the async store or its synchronous twin. */
+type StoreCall = (ops: SessionStore | SyncSessionOps) => unknown;
+
+/** Whatever the request's cookie made us answer with a Set-Cookie varies on that cookie too. */
+function varyOnCookie(result: CommitResult): CommitResult {
+  if (result.setCookie !== undefined) result.vary = true;
+  return result;
 }
 
 /** A verified cookie whose record the store must be asked for. */
@@ -538,11 +621,13 @@ function isUsableRecord(record: SessionRecord | null, now: number): record is Se
 
 /** Stands in for `manager.store` when sessions live in cookies: every server-side operation is refused. */
 function unsupportedStore(store: StatelessStore): SessionStore {
+  const refusal = () =>
+    new SessionError('ERR_STORE_UNSUPPORTED', `${store.name} keeps sessions in the cookie: there is nothing on the server to list, revoke or clear.`);
   const refuse = async (): Promise<never> => {
-    throw new SessionError(
-      'ERR_STORE_UNSUPPORTED',
-      `${store.name} keeps sessions in the cookie: there is nothing on the server to list, revoke or clear.`,
-    );
+    throw refusal();
+  };
+  const refuseNow = (): never => {
+    throw refusal();
   };
   return {
     name: store.name,
@@ -556,6 +641,8 @@ function unsupportedStore(store: StatelessStore): SessionStore {
     destroyByUser: refuse,
     stats: refuse,
     close: () => store.close(),
+    // Sealing and unsealing are synchronous: the lifecycle never waits for this store.
+    sync: { get: refuseNow, create: refuseNow, update: refuseNow, touch: refuseNow, destroy: refuseNow },
   };
 }
 

@@ -118,6 +118,27 @@ export interface SessionStore {
   stats(now: number): Promise<StoreStats>;
   /** Releases connections and timers. */
   close(): Promise<void>;
+  /**
+   * Optional: the request-path operations answered synchronously, for stores that live in
+   * this process (memory, SQLite through better-sqlite3). With them the core loads and commits
+   * without a promise, a timeout watchdog or a held-back response. Each must behave exactly as
+   * its async twin (the conformance suite checks both).
+   */
+  readonly sync?: SyncSessionOps;
+}
+
+/**
+ * The synchronous twins of `SessionStore`'s request-path operations (see `SessionStore.sync`).
+ *
+ * @example
+ * const record = store.sync?.get(key, Date.now());
+ */
+export interface SyncSessionOps {
+  get(key: string, now: number): SessionRecord | null;
+  create(key: string, record: SessionRecord): boolean;
+  update(key: string, change: SessionChange, now: number): boolean;
+  touch(key: string, expiresAt: number, lastSeenAt: number, now: number): boolean;
+  destroy(key: string): void;
 }
 
 /**

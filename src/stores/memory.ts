@@ -1,4 +1,5 @@
-import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
+import type { ClearExpiredOptions, SessionChange, SessionRecord, StoreStats, SyncSessionOps, UserSessionInfo } from '../core/store.js';
+import { InProcessStore } from './in-process.js';
 import { applyChange } from '../core/store.js';
 import { SessionError } from '../core/errors.js';
 
@@ -17,20 +18,24 @@ export interface MemoryStoreOptions {
 
 /**
  * Sessions in this process's memory, for development and tests. Every value it holds is the
- * serialized JSON text the core hands every store, and it hands out copies, never its own
- * objects: data that could not round-trip through a real store fails here too. Bounded: past
- * `maxEntries` the least recently used session is evicted.
+ * serialized JSON text the core hands every store, so data that could not round-trip through a
+ * real store fails here too. Records are frozen when stored and replaced, never changed in
+ * place, so `get` can hand out the stored record itself without a copy. Bounded: past
+ * `maxEntries` the least recently used session is evicted. Answers synchronously too
+ * (`store.sync`), so the core needs no promise for it.
  *
  * @example
  * const store = new MemoryStore({ maxEntries: 50_000 });
  */
-export class MemoryStore implements SessionStore {
+export class MemoryStore extends InProcessStore {
   readonly name = 'memory:';
+  protected syncOps: SyncSessionOps;
   readonly #records = new Map<string, SessionRecord>(); // insertion order doubles as LRU order
   readonly #maxEntries: number;
   readonly #timer: NodeJS.Timeout | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
+    super();
     this.#maxEntries = options.maxEntries ?? 10_000;
     if (!Number.isInteger(this.#maxEntries) || this.#maxEntries < 1) {
       throw new SessionError('ERR_SESSION_CONFIG', 'MemoryStore maxEntries must be a positive integer.');
@@ -41,6 +46,13 @@ export class MemoryStore implements SessionStore {
       // A sweep timer must never keep a process alive that has nothing else to do.
       this.#timer.unref();
     }
+    this.syncOps = {
+      get: (key, now) => this.#get(key, now),
+      create: (key, record) => this.#create(key, record),
+      update: (key, change, now) => this.#update(key, change, now),
+      touch: (key, expiresAt, lastSeenAt, now) => this.#touch(key, expiresAt, lastSeenAt, now),
+      destroy: (key) => void this.#records.delete(key),
+    };
   }
 
   /** Records held right now, expired ones not yet swept included. */
@@ -48,67 +60,58 @@ export class MemoryStore implements SessionStore {
     return this.#records.size;
   }
 
-  /** A copy of the live record (callers may change it freely), or null. */
-  #read(key: string, now: number): SessionRecord | null {
+  /** The live (frozen) record, or null; an expired one is dropped on the way. */
+  #live(key: string, now: number): SessionRecord | null {
     const held = this.#records.get(key);
     if (held === undefined) return null;
     if (held.expiresAt <= now) {
       this.#records.delete(key); // lazy expiry
       return null;
     }
-    return copyRecord(held);
+    return held;
   }
 
-  #write(key: string, record: SessionRecord): void {
+  #put(key: string, record: SessionRecord): void {
     this.#records.delete(key);
-    this.#records.set(key, copyRecord(record));
+    this.#records.set(key, record);
     while (this.#records.size > this.#maxEntries) {
       const oldest = this.#records.keys().next().value as string;
       this.#records.delete(oldest);
     }
   }
 
-  async get(key: string, now: number): Promise<SessionRecord | null> {
-    const record = this.#read(key, now);
+  #get(key: string, now: number): SessionRecord | null {
+    const record = this.#live(key, now);
     if (record) {
       // Refresh the LRU position.
-      const held = this.#records.get(key)!;
       this.#records.delete(key);
-      this.#records.set(key, held);
+      this.#records.set(key, record);
     }
     return record;
   }
 
-  async create(key: string, record: SessionRecord): Promise<boolean> {
-    if (this.#read(key, Date.now()) !== null) return false;
-    this.#write(key, record);
+  #create(key: string, record: SessionRecord): boolean {
+    if (this.#live(key, Date.now()) !== null) return false;
+    this.#put(key, frozenRecord(record, copyData(record.data)));
     return true;
   }
 
   // JavaScript runs one callback at a time, so read-modify-write here is atomic by construction:
   // the "short lock" other file/memory stores need is the event loop itself.
-  async update(key: string, change: SessionChange, now: number): Promise<boolean> {
-    const record = this.#read(key, now);
-    if (record === null) return false;
-    record.data = applyChange(record.data, change);
-    record.expiresAt = change.expiresAt;
-    record.lastSeenAt = change.lastSeenAt;
-    if (change.userId !== undefined) record.userId = change.userId;
-    this.#write(key, record);
+  #update(key: string, change: SessionChange, now: number): boolean {
+    const held = this.#live(key, now);
+    if (held === null) return false;
+    const next = { ...held, expiresAt: change.expiresAt, lastSeenAt: change.lastSeenAt };
+    if (change.userId !== undefined) next.userId = change.userId;
+    this.#put(key, frozenRecord(next, applyChange(held.data, change)));
     return true;
   }
 
-  async touch(key: string, expiresAt: number, lastSeenAt: number, now: number): Promise<boolean> {
-    const record = this.#read(key, now);
-    if (record === null) return false;
-    record.expiresAt = expiresAt;
-    record.lastSeenAt = lastSeenAt;
-    this.#write(key, record);
+  #touch(key: string, expiresAt: number, lastSeenAt: number, now: number): boolean {
+    const held = this.#live(key, now);
+    if (held === null) return false;
+    this.#put(key, frozenRecord({ ...held, expiresAt, lastSeenAt }, held.data));
     return true;
-  }
-
-  async destroy(key: string): Promise<void> {
-    this.#records.delete(key);
   }
 
   async clearExpired(now: number, options: ClearExpiredOptions = {}): Promise<number> {
@@ -172,9 +175,15 @@ export class MemoryStore implements SessionStore {
   }
 }
 
-/** Records are flat apart from `data`, whose values are strings: a shallow copy of both is a deep copy. */
-function copyRecord(record: SessionRecord): SessionRecord {
-  const data: Record<string, string> = Object.create(null);
-  for (const k in record.data) data[k] = record.data[k]!;
-  return { ...record, data };
+/** `data` values are strings, so a shallow copy is a deep one. */
+function copyData(data: Record<string, string>): Record<string, string> {
+  const copy: Record<string, string> = Object.create(null);
+  for (const k of Object.keys(data)) copy[k] = data[k]!;
+  return copy;
+}
+
+/** The record as stored: frozen with its data, so whoever `get` hands it to cannot change the store. */
+function frozenRecord(record: SessionRecord, data: Record<string, string>): SessionRecord {
+  Object.freeze(data);
+  return Object.freeze({ ...record, data });
 }

@@ -15,7 +15,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
+import type { ClearExpiredOptions, SessionChange, StoreStats, SyncSessionOps, UserSessionInfo } from '../core/store.js';
+import { InProcessStore } from './in-process.js';
 import { checkIdentifier, clearInBatches, DEFAULT_TABLE, insertParams, mergePatch, rowToRecord, storeUnavailable, toMillis } from './sql-shared.js';
 
 /**
@@ -73,8 +74,9 @@ type Statement = Database.Statement<unknown[], unknown>;
  * const store = new SqliteStore({ path: './data/sessions.db' });
  * const manager = new SessionManager({ store, secrets: [process.env.SESSION_SECRET!] });
  */
-export class SqliteStore implements SessionStore {
+export class SqliteStore extends InProcessStore {
   readonly name: string;
+  protected syncOps: SyncSessionOps;
   /** The underlying database (e.g. for backups or inspection). */
   readonly database: Database.Database;
   readonly #ownsDatabase: boolean;
@@ -93,6 +95,7 @@ export class SqliteStore implements SessionStore {
   readonly #stats: Statement;
 
   constructor({ path = './data/sessions.db', database, table = DEFAULT_TABLE, busyTimeout = 1000 }: SqliteStoreOptions = {}) {
+    super();
     const t = checkIdentifier(table, 'table');
     if (database) {
       this.database = database;
@@ -137,23 +140,24 @@ export class SqliteStore implements SessionStore {
     this.#stats = db.prepare(
       `SELECT (SELECT count(*) FROM ${q} WHERE "expires_at" > @now) AS live, (SELECT count(*) FROM ${q} WHERE "expires_at" <= @now) AS expired`,
     );
+    // better-sqlite3 answers synchronously: the core then needs no promise per request.
+    this.syncOps = {
+      // The hot path of every request carrying a cookie: one prepared statement, raw row, one JSON.parse.
+      get: (key, now) => {
+        const row = this.#get.get(key, now) as unknown[] | undefined;
+        return row === undefined ? null : rowToRecord(row);
+      },
+      create: (key, record) => this.#create.run(...insertParams(key, record)).changes === 1,
+      update: (key, change, now) => this.#update(key, change, now),
+      touch: (key, expiresAt, lastSeenAt, now) => this.#touch.run(expiresAt, lastSeenAt, key, now).changes === 1,
+      destroy: (key) => void this.#destroy.run(key),
+    };
   }
 
   /** Resolves at once: the file was opened and the table created by the constructor. */
   async ready(): Promise<void> {}
 
-  // The hot path of every request carrying a cookie: one prepared statement, raw row, one JSON.parse.
-  async get(key: string, now: number): Promise<SessionRecord | null> {
-    const row = this.#get.get(key, now) as unknown[] | undefined;
-    return row === undefined ? null : rowToRecord(row);
-  }
-
-  async create(key: string, record: SessionRecord): Promise<boolean> {
-    const { changes } = this.#create.run(...insertParams(key, record));
-    return changes === 1;
-  }
-
-  async update(key: string, change: SessionChange, now: number): Promise<boolean> {
+  #update(key: string, change: SessionChange, now: number): boolean {
     const data = change.replace ? JSON.stringify(change.set) : mergePatch(change);
     const withUser = change.userId !== undefined;
     const statement = change.replace ? (withUser ? this.#replaceWithUser : this.#replace) : withUser ? this.#mergeWithUser : this.#merge;
@@ -161,14 +165,6 @@ export class SqliteStore implements SessionStore {
     if (withUser) params.push(change.userId);
     params.push(key, now);
     return statement.run(...params).changes === 1;
-  }
-
-  async touch(key: string, expiresAt: number, lastSeenAt: number, now: number): Promise<boolean> {
-    return this.#touch.run(expiresAt, lastSeenAt, key, now).changes === 1;
-  }
-
-  async destroy(key: string): Promise<void> {
-    this.#destroy.run(key);
   }
 
   async clearExpired(now: number, options?: ClearExpiredOptions): Promise<number> {

@@ -33,6 +33,11 @@ export interface ConformanceOptions {
   dump?: (store: SessionStore) => Promise<string>;
   /** node:test `skip`: false to run, or the reason it cannot (see `serviceOrSkip`). */
   skip?: false | string;
+  /**
+   * The store offers synchronous operations (`store.sync`, as memory and SQLite do): the suite
+   * then also checks that they exist and behave exactly as their async twins.
+   */
+  synchronous?: boolean;
 }
 
 const MINUTE = 60_000;
@@ -224,6 +229,49 @@ export function describeStoreConformance(options: ConformanceOptions): void {
       assert.deepEqual(decoded(got), { a: 1 });
       assert.equal(await store.touch(newStoreKey(), later, seen, Date.now()), false);
     });
+
+    it('a record handed out by get cannot be changed to change the store', async () => {
+      const key = newStoreKey();
+      const record = sampleRecord({ a: 1 });
+      await store.create(key, record);
+      record.data.a = '"changed after create"';
+      const got = (await store.get(key, Date.now()))!;
+      try {
+        got.data.a = '"changed after get"';
+        got.expiresAt = 0;
+      } catch {
+        // A store may hand out frozen records: refusing the change is fine too.
+      }
+      const again = await store.get(key, Date.now());
+      assert.deepEqual(decoded(again), { a: 1 });
+      assert.ok(again!.expiresAt > Date.now());
+    });
+
+    if (options.synchronous) {
+      it('synchronous operations behave exactly as their async twins', async () => {
+        const sync = store.sync;
+        assert.ok(sync, 'store.sync is offered');
+        const key = newStoreKey();
+        const now = Date.now();
+        assert.equal(sync.get(key, now), null);
+        assert.equal(sync.create(key, sampleRecord({ a: 1, b: 2 })), true);
+        assert.equal(sync.create(key, sampleRecord({ a: 9 })), false);
+        assert.deepEqual(decoded(sync.get(key, now)), { a: 1, b: 2 });
+        assert.deepEqual(decoded(await store.get(key, now)), { a: 1, b: 2 });
+        assert.equal(sync.update(key, change({ c: 3 }, ['a']), now), true);
+        assert.deepEqual(decoded(await store.get(key, now)), { b: 2, c: 3 });
+        const later = now + 60 * MINUTE;
+        assert.equal(sync.touch(key, later, now + 1, now), true);
+        assert.equal((await store.get(key, now))?.expiresAt, later);
+        sync.destroy(key);
+        assert.equal(await store.get(key, now), null);
+        assert.equal(sync.update(key, change({ d: 4 }), now), false, 'an update cannot bring a destroyed record back');
+        assert.equal(sync.touch(key, later, now, now), false);
+        const expired = newStoreKey();
+        await store.create(expired, sampleRecord({ a: 1 }, -MINUTE));
+        assert.equal(sync.get(expired, Date.now()), null, 'expired records are not returned');
+      });
+    }
 
     it('destroy removes a record; destroying a missing one is fine', async () => {
       const key = newStoreKey();

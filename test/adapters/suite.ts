@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { connect, type AddressInfo } from 'node:net';
 import type { IncomingMessage, Server } from 'node:http';
 import { MemoryStore, SessionManager, Signer, generateSessionId, publicMessage, SessionError } from '../../src/index.ts';
-import type { Session, SessionChange, SessionRecord } from '../../src/index.ts';
+import type { MemoryStoreOptions, Session, SessionChange, SessionRecord } from '../../src/index.ts';
 
 export type TestSession = Session<Record<string, unknown>>;
 
@@ -94,6 +94,8 @@ export const ROUTES: readonly TestRoute[] = [
 /**
  * A real MemoryStore that counts the calls it gets, can be made slow (to expose a response
  * that leaves before its save) or failing (to check the 503 path). Counting, not faking.
+ * It overrides the async operations, so the core uses it as an async store (`store.sync` is
+ * undefined): the promise-driven paths of the lifecycle and the adapters.
  */
 class ObservedStore extends MemoryStore {
   calls = 0;
@@ -123,6 +125,33 @@ class ObservedStore extends MemoryStore {
   override async destroy(key: string) {
     await this.#enter(true);
     return super.destroy(key);
+  }
+}
+
+/**
+ * The same observations on the synchronous operations (`store.sync`), which the core uses
+ * for memory and SQLite: the paths with no promise and no held-back queue. A synchronous
+ * store cannot be slow in the way an async one is (its save is done before the response is
+ * written at all), so `writeDelayMs` changes nothing here.
+ */
+class ObservedSyncStore extends MemoryStore {
+  calls = 0;
+  writeDelayMs = 0;
+  failing = false;
+  constructor(options: MemoryStoreOptions) {
+    super(options);
+    const inner = this.syncOps;
+    const enter = () => {
+      this.calls++;
+      if (this.failing) throw new Error('connection refused (test: store down)');
+    };
+    this.syncOps = {
+      get: (key, now) => (enter(), inner.get(key, now)),
+      create: (key, record) => (enter(), inner.create(key, record)),
+      update: (key, change, now) => (enter(), inner.update(key, change, now)),
+      touch: (key, expiresAt, lastSeenAt, now) => (enter(), inner.touch(key, expiresAt, lastSeenAt, now)),
+      destroy: (key) => (enter(), inner.destroy(key)),
+    };
   }
 }
 
@@ -177,10 +206,15 @@ function attributes(setCookie: string): Map<string, string> {
   return out;
 }
 
-/** Runs the whole suite against one adapter. */
+/** Runs the whole suite against one adapter, with an async store and with a synchronous one. */
 export function adapterSuite(name: string, serve: ServeAdapter): void {
-  describe(`adapter: ${name}`, () => {
-    const store = new ObservedStore({ sweepInterval: 0 });
+  suiteWith(name, serve, 'async store', () => new ObservedStore({ sweepInterval: 0 }));
+  suiteWith(name, serve, 'synchronous store', () => new ObservedSyncStore({ sweepInterval: 0 }));
+}
+
+function suiteWith(name: string, serve: ServeAdapter, kind: string, makeStore: () => ObservedStore | ObservedSyncStore): void {
+  describe(`adapter: ${name} (${kind})`, () => {
+    const store = makeStore();
     let clockOffset = 0;
     const manager = new SessionManager<Record<string, unknown>>({ store, secrets: SECRET, now: () => Date.now() + clockOffset });
     const secureManager = new SessionManager<Record<string, unknown>>({ store: new MemoryStore({ sweepInterval: 0 }), secrets: SECRET, cookie: { secure: true } });
@@ -197,6 +231,7 @@ export function adapterSuite(name: string, serve: ServeAdapter): void {
     }
 
     before(async () => {
+      assert.equal(manager.synchronous, store instanceof ObservedSyncStore, 'the store is used the way this run means to test');
       app = await serve(manager, ROUTES);
       secureApp = await serve(secureManager, ROUTES);
     });

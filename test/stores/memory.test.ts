@@ -2,14 +2,38 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeStoreConformance, newStoreKey, sampleRecord } from '../../src/testing/index.ts';
 import { MemoryStore } from '../../src/stores/memory.ts';
+import { SessionManager } from '../../src/core/manager.ts';
 
 describeStoreConformance({
   name: 'memory',
   setup: async () => new MemoryStore({ sweepInterval: 0 }),
   dump: async (store) => (store as MemoryStore).snapshot(),
+  synchronous: true,
 });
 
 describe('memory store specifics', () => {
+  it('a subclass that overrides an async operation is used as an async store, so its override runs', async () => {
+    class Logged extends MemoryStore {
+      gets = 0;
+      override async get(key: string, now: number) {
+        this.gets++;
+        return super.get(key, now);
+      }
+    }
+    const logged = new Logged({ sweepInterval: 0 });
+    assert.equal(logged.sync, undefined);
+    assert.ok(new MemoryStore({ sweepInterval: 0 }).sync);
+    const manager = new SessionManager({ store: logged, secrets: 'a-test-secret-that-is-long-enough-123' });
+    assert.equal(manager.synchronous, false);
+    const fresh = await manager.load(undefined);
+    fresh.set('a', 1);
+    const { setCookie } = await manager.commit(fresh, { status: 200 });
+    const again = await manager.load(setCookie!.split(';')[0]);
+    assert.equal(again.get('a'), 1);
+    assert.equal(logged.gets, 1, 'the override saw the load');
+    await logged.close();
+  });
+
   it('evicts the least recently used session past maxEntries', async () => {
     const store = new MemoryStore({ maxEntries: 3, sweepInterval: 0 });
     const keys = [newStoreKey(), newStoreKey(), newStoreKey(), newStoreKey()];

@@ -8,6 +8,7 @@ import { describeStoreConformance, newStoreKey, sampleChange, sampleRecord } fro
 import { SqliteStore, sqliteSchemaSql } from '../../src/stores/sqlite.ts';
 import { uniqueSuffix } from '../helpers/services.ts';
 import { redactUrl } from '../../src/stores/sql-shared.ts';
+import { SessionManager } from '../../src/core/manager.ts';
 
 const MINUTE = 60_000;
 const folder = mkdtempSync(join(tmpdir(), `cloakroom-sqlite-${uniqueSuffix()}-`));
@@ -17,6 +18,7 @@ describeStoreConformance({
   name: 'sqlite',
   setup: async () => new SqliteStore({ path: join(folder, 'conformance', 'sessions.db') }),
   dump: async (store) => JSON.stringify((store as SqliteStore).database.prepare('SELECT * FROM cloakroom_sessions').all()),
+  synchronous: true,
 });
 
 describe('sqlite store specifics', () => {
@@ -101,6 +103,31 @@ describe('sqlite store specifics', () => {
     await own.close();
     assert.equal(db.open, true);
     db.close();
+  });
+
+  it('answers synchronously, and a failing SQLite call is a 503 SessionError, thrown where the core called it', async () => {
+    const database = new Database(':memory:');
+    const own = new SqliteStore({ database });
+    const manager = new SessionManager({ store: own, secrets: 'a-test-secret-that-is-long-enough-123' });
+    assert.equal(manager.synchronous, true);
+    const fresh = manager.loadMaybeSync(undefined);
+    assert.ok(!(fresh instanceof Promise));
+    fresh.set('n', 1);
+    const saved = manager.commitMaybeSync(fresh, { status: 200 });
+    assert.ok(!(saved instanceof Promise), 'a synchronous store commits without a promise');
+    const cookie = saved.setCookie!.split(';')[0]!;
+    const loaded = manager.loadMaybeSync(cookie);
+    assert.ok(!(loaded instanceof Promise));
+    assert.equal(loaded.get('n'), 1);
+
+    database.pragma('query_only = ON'); // every write now fails inside SQLite itself
+    loaded.set('n', 2);
+    assert.throws(() => manager.commitMaybeSync(loaded, { status: 200 }), (err: any) => err.code === 'ERR_STORE_UNAVAILABLE' && err.status === 503 && /readonly/i.test(err.message));
+    await assert.rejects(manager.commit(loaded, { status: 200 }), { code: 'ERR_STORE_UNAVAILABLE' });
+    database.close(); // and now every read fails too
+    assert.throws(() => manager.loadMaybeSync(cookie), (err: any) => err.code === 'ERR_STORE_UNAVAILABLE' && err.status === 503);
+    const standIn = new SessionManager({ store: own, secrets: 'a-test-secret-that-is-long-enough-123', storeOutage: 'anonymous' }).loadMaybeSync(cookie);
+    assert.ok(!(standIn instanceof Promise) && standIn.isDegraded, "storeOutage: 'anonymous' serves a stand-in on the synchronous path too");
   });
 
   it('refuses a table name that is not a plain identifier', () => {
