@@ -8,7 +8,8 @@ import { STORE_MODULES } from './apps/cloakroom-stores.ts';
 import { EXPRESS_ADAPTER } from './apps/cloakroom-express.ts';
 
 export type Service = 'redis';
-export type Role = 'bare' | 'cloakroom' | 'peer';
+/** bare: a framework alone; reference: a framework plus something every middleware costs (a floor). */
+export type Role = 'bare' | 'reference' | 'cloakroom' | 'peer';
 
 export interface BenchConfig {
   id: string;
@@ -31,7 +32,11 @@ export interface BenchConfig {
 const CORE = ['src/core/manager.ts', 'src/adapters/node.ts'];
 
 export const CONFIGS: BenchConfig[] = [
-  { id: 'node', label: 'bare node:http', role: 'bare', baseline: 'node', requires: [], services: [], counted: false, start: async () => (await import('./apps/node-bare.ts')).start },
+  { id: 'node', label: 'bare node:http', role: 'bare', baseline: 'node', requires: [], services: [], counted: false, start: async () => (await import('./apps/node-bare.ts')).starter(false) },
+  {
+    id: 'node-floor', label: 'node:http + Cookie header read + Vary: Cookie', role: 'reference', baseline: 'node', requires: [], services: [], counted: false,
+    start: async () => (await import('./apps/node-bare.ts')).starter(true),
+  },
   {
     id: 'cr-node-memory', label: 'cloakroom · node:http · memory', role: 'cloakroom', baseline: 'node', peer: 'es-memory',
     requires: [...CORE, STORE_MODULES.memory], services: [], counted: true,
@@ -53,7 +58,11 @@ export const CONFIGS: BenchConfig[] = [
     start: async () => (await import('./apps/cloakroom-node.ts')).starter('cookie'),
   },
   { id: 'iron', label: 'iron-session · node:http', role: 'peer', baseline: 'node', requires: [], services: [], counted: false, start: async () => (await import('./apps/iron-session.ts')).start },
-  { id: 'express', label: 'bare Express', role: 'bare', baseline: 'express', requires: [], services: [], counted: false, start: async () => (await import('./apps/express-bare.ts')).start },
+  { id: 'express', label: 'bare Express', role: 'bare', baseline: 'express', requires: [], services: [], counted: false, start: async () => (await import('./apps/express-bare.ts')).starter(false) },
+  {
+    id: 'express-noop', label: 'Express + one empty middleware', role: 'reference', baseline: 'express', requires: [], services: [], counted: false,
+    start: async () => (await import('./apps/express-bare.ts')).starter(true),
+  },
   {
     id: 'cr-express-memory', label: 'cloakroom · Express · memory', role: 'cloakroom', baseline: 'express', peer: 'es-memory',
     requires: [...CORE, EXPRESS_ADAPTER, STORE_MODULES.memory], services: [], counted: true,

@@ -11,7 +11,7 @@ const DUMMY_COOKIE = `sessionid=${'a'.repeat(32)}.${'b'.repeat(43)}`;
  */
 export async function loginCookies(config: BenchConfig, port: number, connections: number): Promise<string[]> {
   const base = `http://127.0.0.1:${port}`;
-  if (config.role === 'bare') return Array.from({ length: connections }, () => DUMMY_COOKIE);
+  if (config.role === 'bare' || config.role === 'reference') return Array.from({ length: connections }, () => DUMMY_COOKIE);
   const cookies: string[] = [];
   for (let i = 0; i < connections; i++) {
     const res = await fetch(`${base}${ROUTES.login}?u=user${i}`, { signal: AbortSignal.timeout(5000) });

@@ -41,20 +41,30 @@ export function usernameFrom(url: string | undefined): string {
 export type CallCounts = Record<string, number>;
 
 /**
- * Counts calls on an object's async methods in place (the object stays the real store; every
- * call is forwarded unchanged). Works for cloakroom stores and express-session-style stores.
+ * Counts calls on a store's methods in place (the object stays the real store; every call is
+ * forwarded unchanged). Works for cloakroom stores and express-session-style stores. A
+ * cloakroom store's synchronous twins (`store.sync`, which the core uses instead of the async
+ * methods) are counted under the same names.
  */
 export function countCalls<T extends object>(store: T, methods: readonly string[], counts: CallCounts): T {
+  // Read before the async methods are wrapped: an overridden async method hides `sync`.
+  const sync = (store as { sync?: Record<string, unknown> }).sync;
+  wrapCounted(store as Record<string, unknown>, methods, counts);
+  if (sync) Object.defineProperty(store, 'sync', { value: wrapCounted({ ...sync }, methods, counts) });
+  return store;
+}
+
+function wrapCounted<T extends Record<string, unknown>>(target: T, methods: readonly string[], counts: CallCounts): T {
   for (const m of methods) {
-    const original = (store as Record<string, unknown>)[m];
+    const original = target[m];
     if (typeof original !== 'function') continue;
     counts[m] = 0;
-    (store as Record<string, unknown>)[m] = function (this: unknown, ...args: unknown[]) {
+    (target as Record<string, unknown>)[m] = function (this: unknown, ...args: unknown[]) {
       counts[m]!++;
       return (original as (...a: unknown[]) => unknown).apply(this, args);
     };
   }
-  return store;
+  return target;
 }
 
 export interface AppContext {

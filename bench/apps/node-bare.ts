@@ -1,19 +1,26 @@
-/** Bare node:http: no session work at all. The physical limit every row is compared with. */
+/**
+ * Bare node:http: no session work at all. The physical limit every row is compared with.
+ * With `sessionFloor`, the work no server-side session library can skip and nothing more:
+ * it reads the Cookie header (node:http builds `req.headers` only when asked) and answers
+ * `Vary: Cookie` on the pages that depend on it.
+ */
 import { createServer } from 'node:http';
 import { ROUTES, homePage, type AppContext, type RunningApp } from './common.ts';
 
-export async function start(_ctx: AppContext): Promise<RunningApp> {
-  let visits = 0;
-  const server = createServer((req, res) => {
-    const path = req.url?.split('?')[0];
-    res.setHeader('content-type', 'text/html; charset=utf-8');
-    if (path === ROUTES.login || path === ROUTES.cookieless) res.end('ok');
-    else if (path === ROUTES.read) res.end(homePage('Guest'));
-    else if (path === ROUTES.write) res.end(`visits ${++visits}`);
-    else {
-      res.statusCode = 404;
-      res.end('Not Found');
-    }
-  });
-  return { server, close: async () => {} };
+export function starter(sessionFloor: boolean) {
+  return async function start(_ctx: AppContext): Promise<RunningApp> {
+    let visits = 0;
+    const server = createServer((req, res) => {
+      const path = req.url?.split('?')[0];
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      if (path === ROUTES.login || path === ROUTES.cookieless) return void res.end('ok');
+      if (path !== ROUTES.read && path !== ROUTES.write) {
+        res.statusCode = 404;
+        return void res.end('Not Found');
+      }
+      if (sessionFloor && req.headers.cookie !== undefined) res.setHeader('vary', 'Cookie');
+      res.end(path === ROUTES.read ? homePage('Guest') : `visits ${++visits}`);
+    });
+    return { server, close: async () => {} };
+  };
 }

@@ -320,11 +320,12 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     }
 
     if (s.modified || this.#saveEveryRequest) {
-      const expiresAt = this.#expiresAt(session, now);
+      const renew = s.key === null || !this.#writeKeepsCookie(session, s, now);
+      const expiresAt = renew ? this.#expiresAt(session, now) : s.expiresAt;
       if (s.key === null) yield* this.#create(s, expiresAt, now);
       else yield* this.#update(s, expiresAt, now);
       s.expiresAt = expiresAt;
-      result.setCookie = this.#cookieFor(session, s, now);
+      if (renew) result.setCookie = this.#cookieFor(session, s, now);
     } else if (this.#needsTouch(session, s, now)) {
       const expiresAt = this.#expiresAt(session, now);
       const key = s.key!;
@@ -441,6 +442,20 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     // Absolute expiry dates (setExpiry(Date)) do not slide.
     if (s.raw.get(EXPIRY_KEY)?.startsWith('{')) return false;
     return s.expiresAt - now < session.expiryAge * 1000 - this.#touchAfterMs;
+  }
+
+  /**
+   * Sliding expiry renews at most once per `touchAfter`, whether a request reads or writes: a
+   * write inside that window keeps the stored expiry and the visitor's cookie as they are, so
+   * it sends no Set-Cookie. Whatever changes what the cookie says still sends it: a new ID, one
+   * signed by an older secret, a changed expiry setting, and every save under `rolling: false`
+   * or `saveEveryRequest` (Django's rules: each save restarts the clock).
+   */
+  #writeKeepsCookie(session: Session<Data>, s: SessionState, now: number): boolean {
+    if (!this.#rolling || this.#saveEveryRequest || s.cookieValue === null || s.replace) return false;
+    if (s.dirty.has(EXPIRY_KEY) || s.removed.has(EXPIRY_KEY)) return false;
+    if (this.#verified.get(s.cookieValue)?.current !== true) return false;
+    return !this.#needsTouch(session, s, now);
   }
 
   #cookieFor(session: Session<Data>, s: SessionState, now: number): string {
@@ -598,7 +613,8 @@ const VERIFIED_CACHE_SIZE = 10_000;
 function stateFromRecord(record: SessionRecord | null, now: number, userAgent: string | null): SessionState {
   if (!isUsableRecord(record, now)) return blankState(now, true, userAgent);
   const raw = new Map<string, string>();
-  for (const k in record.data) raw.set(k, record.data[k]!);
+  const data = record.data;
+  for (const k of Object.keys(data)) raw.set(k, data[k]!);
   const state = blankState(now, true, userAgent, raw);
   state.isNew = false;
   state.expiresAt = record.expiresAt;

@@ -285,6 +285,54 @@ describe('lifecycle: expiry rules', () => {
     assert.match(r.setCookie!, /Max-Age=1209600/);
   });
 
+  it('a write inside the renewal window saves the data but keeps the expiry and the cookie (no Set-Cookie)', async () => {
+    const { manager, store, advance, now } = setup({ touchAfter: 60 });
+    const { cookie, id } = await saved(manager);
+    const savedExpiry = now() + 1209600_000;
+    advance(30_000);
+    const early = await manager.load(cookie);
+    early.set('cart', ['apple']);
+    const r = await manager.commit(early, { status: 200 });
+    assert.equal(r.setCookie, undefined, 'the cookie the browser holds is still right');
+    assert.equal(r.vary, true);
+    const again = await manager.load(cookie);
+    assert.deepEqual(again.get('cart'), ['apple'], 'the write was saved');
+    assert.equal((await store.get(storeKeyFor(id), now()))?.expiresAt, savedExpiry, 'the stored expiry did not move');
+    advance(31_000);
+    const due = await manager.load(cookie);
+    due.set('cart', ['apple', 'pear']);
+    store.reset();
+    const renewed = await manager.commit(due, { status: 200 });
+    assert.equal(store.calls.update, 1);
+    assert.equal(store.calls.touch, 0, 'the renewal rides on the write');
+    assert.match(renewed.setCookie!, /Max-Age=1209600/);
+    assert.equal(cookiePair(renewed.setCookie), cookie, 'same ID, same signed value');
+    assert.deepEqual((await manager.load(cookie)).get('cart'), ['apple', 'pear']);
+    assert.equal((await store.get(storeKeyFor(id), now()))?.expiresAt, now() + 1209600_000, 'renewed from now');
+  });
+
+  it('a write always re-sends the cookie under rolling: false, saveEveryRequest, or a changed expiry', async () => {
+    for (const options of [{ rolling: false }, { saveEveryRequest: true }]) {
+      const { manager, advance } = setup({ touchAfter: 3600, ...options });
+      const { cookie } = await saved(manager);
+      advance(1000);
+      const s = await manager.load(cookie);
+      s.set('n', 1);
+      const r = await manager.commit(s, { status: 200 });
+      assert.match(r.setCookie ?? '', /Max-Age=1209600/, JSON.stringify(options));
+    }
+    const { manager, advance } = setup({ touchAfter: 3600 });
+    const { cookie } = await saved(manager);
+    advance(1000);
+    const s = await manager.load(cookie);
+    s.setExpiry(600);
+    assert.match((await manager.commit(s, { status: 200 })).setCookie ?? '', /Max-Age=600/);
+    const cleared = await manager.load(cookie);
+    cleared.clear();
+    cleared.set('fresh', true);
+    assert.match((await manager.commit(cleared, { status: 200 })).setCookie ?? '', /Max-Age=1209600/, 'clear() drops the expiry setting');
+  });
+
   it('rolling: false keeps Django expiry: counted from the last save', async () => {
     const { manager, store, advance } = setup({ rolling: false, touchAfter: 1 });
     const { cookie } = await saved(manager);
