@@ -4,7 +4,7 @@ import { deletionCookie, readCookie, resolveCookieOptions, sessionCookie, type C
 import { Signer } from './signing.js';
 import { generateSessionId, isValidSessionId, storeKeyFor } from './session-id.js';
 import { blankState, EXPIRY_KEY, internalState, Session, type SessionContext, type SessionDataShape, type SessionState } from './session.js';
-import { isStatelessStore, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats, type SyncSessionOps } from './store.js';
+import { isStatelessStore, setOwn, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats, type SyncSessionOps } from './store.js';
 import { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './csrf.js';
 
 /**
@@ -417,9 +417,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     const due = this.#needsTouch(session, s, now);
     if (!s.modified && !this.#saveEveryRequest && !due) return result;
     const expiresAt = this.#expiresAt(session, now);
-    const data: Record<string, string> = Object.create(null);
-    for (const [k, v] of s.raw) data[k] = v;
-    const value = store.seal({ data, expiresAt, createdAt: s.createdAt, lastSeenAt: now, userId: s.userId, userAgent: s.userAgent });
+    const value = store.seal({ data: recordData(s.raw), expiresAt, createdAt: s.createdAt, lastSeenAt: now, userId: s.userId, userAgent: s.userAgent });
     s.expiresAt = expiresAt;
     s.modified = false;
     result.setCookie = sessionCookie(this.cookie, value, session.expiresAtBrowserClose ? undefined : expiresAt, now);
@@ -472,10 +470,8 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   }
 
   *#create(s: SessionState, expiresAt: number, now: number): Generator<StoreCall, void, unknown> {
-    const data: Record<string, string> = Object.create(null);
-    for (const [k, v] of s.raw) data[k] = v;
     const record: SessionRecord = {
-      data,
+      data: recordData(s.raw),
       expiresAt,
       createdAt: s.isNew ? now : s.createdAt,
       lastSeenAt: now,
@@ -496,11 +492,11 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   }
 
   *#update(s: SessionState, expiresAt: number, now: number): Generator<StoreCall, void, unknown> {
-    const set: Record<string, string> = Object.create(null);
+    const set: Record<string, string> = {};
     const source = s.replace ? s.raw.keys() : s.dirty.values();
     for (const k of source) {
       const raw = s.raw.get(k);
-      if (raw !== undefined) set[k] = raw;
+      if (raw !== undefined) setOwn(set, k, raw);
     }
     const change = {
       set,
@@ -608,6 +604,13 @@ interface VerifiedCookie {
 
 /** Verified cookie values remembered per manager (~200 bytes each: ~2 MB at most). */
 const VERIFIED_CACHE_SIZE = 10_000;
+
+/** A session's serialized values as a record's `data`. */
+function recordData(raw: ReadonlyMap<string, string>): Record<string, string> {
+  const data: Record<string, string> = {};
+  for (const [k, v] of raw) setOwn(data, k, v);
+  return data;
+}
 
 /** The state for a loaded record; a blank (new) one when the record is missing, malformed or expired. */
 function stateFromRecord(record: SessionRecord | null, now: number, userAgent: string | null): SessionState {

@@ -1,6 +1,6 @@
 import type { ClearExpiredOptions, SessionChange, SessionRecord, StoreStats, SyncSessionOps, UserSessionInfo } from '../core/store.js';
 import { InProcessStore } from './in-process.js';
-import { applyChange } from '../core/store.js';
+import { applyChange, setOwn } from '../core/store.js';
 import { SessionError } from '../core/errors.js';
 
 /**
@@ -177,8 +177,8 @@ export class MemoryStore extends InProcessStore {
 
 /** `data` values are strings, so a shallow copy is a deep one. */
 function copyData(data: Record<string, string>): Record<string, string> {
-  const copy: Record<string, string> = Object.create(null);
-  for (const k of Object.keys(data)) copy[k] = data[k]!;
+  const copy: Record<string, string> = {};
+  for (const k of Object.keys(data)) setOwn(copy, k, data[k]!);
   return copy;
 }
 

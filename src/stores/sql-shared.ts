@@ -5,6 +5,7 @@
  */
 import type { ClearExpiredOptions, SessionChange, SessionRecord, UserSessionInfo } from '../core/store.js';
 import { SessionError } from '../core/errors.js';
+import { setOwn } from '../core/store.js';
 
 /** Default table name for every SQL store. @example new SqliteStore({ table: DEFAULT_TABLE }) */
 export const DEFAULT_TABLE = 'cloakroom_sessions';
@@ -65,8 +66,8 @@ export function parseStoredData(value: unknown): Record<string, string> {
  */
 export function mergePatch(change: SessionChange): string {
   const patch: Record<string, string | null> = {};
-  for (const k of change.unset) patch[k] = null;
-  for (const k of Object.keys(change.set)) patch[k] = change.set[k]!;
+  for (const k of change.unset) setOwn(patch, k, null);
+  for (const k of Object.keys(change.set)) setOwn(patch, k, change.set[k]!);
   return JSON.stringify(patch);
 }
 

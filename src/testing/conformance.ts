@@ -147,6 +147,22 @@ export function describeStoreConformance(options: ConformanceOptions): void {
       assert.deepEqual(decoded(await store.get(key, Date.now())), { ...rest, 'a.b': 2, 'new.key': '"' });
     });
 
+    it('keys named like Object.prototype members are ordinary keys and never reach a prototype', async () => {
+      const key = newStoreKey();
+      // JSON.parse makes `__proto__` an own key, as a backend's reply would.
+      const data = JSON.parse('{"__proto__":"\\"p\\"","constructor":"1","toString":"2","hasOwnProperty":"3"}') as Record<string, string>;
+      assert.equal(await store.create(key, { ...sampleRecord({}), data }), true);
+      let got = (await store.get(key, Date.now()))!;
+      assert.deepEqual(Object.keys(got.data).sort(), ['__proto__', 'constructor', 'hasOwnProperty', 'toString']);
+      assert.equal(got.data['__proto__'], '"p"');
+      const set = JSON.parse('{"__proto__":"\\"q\\"","valueOf":"4"}') as Record<string, string>;
+      assert.equal(await store.update(key, { ...change({}), set, unset: ['constructor'] }, Date.now()), true);
+      got = (await store.get(key, Date.now()))!;
+      assert.deepEqual(Object.keys(got.data).sort(), ['__proto__', 'hasOwnProperty', 'toString', 'valueOf']);
+      assert.equal(got.data['__proto__'], '"q"');
+      assert.equal(({} as Record<string, unknown>).valueOf, Object.prototype.valueOf, 'Object.prototype is untouched');
+    });
+
     it('update writes only the changed keys and removes the unset ones', async () => {
       const key = newStoreKey();
       await store.create(key, sampleRecord({ a: 1, b: 2, c: 3 }));
