@@ -10,19 +10,26 @@ import { onFirstChange, type Session, type SessionDataShape } from '../core/sess
  * applySessionHeaders(result, nodeHeaderTarget(res));
  */
 export function nodeHeaderTarget(res: ServerResponse): HeaderTarget {
-  return {
-    get(name) {
-      const value = res.getHeader(name);
-      if (value === undefined) return undefined;
-      return Array.isArray(value) ? value.join(', ') : String(value);
-    },
-    set(name, value) {
-      res.setHeader(name, value);
-    },
-    append(name, value) {
-      res.appendHeader(name, value);
-    },
-  };
+  return new ResponseHeaders(res);
+}
+
+/** A class rather than an object of closures: one small allocation on every response. */
+class ResponseHeaders implements HeaderTarget {
+  readonly #res: ServerResponse;
+  constructor(res: ServerResponse) {
+    this.#res = res;
+  }
+  get(name: string): string | undefined {
+    const value = this.#res.getHeader(name);
+    if (value === undefined) return undefined;
+    return Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  set(name: string, value: string): void {
+    this.#res.setHeader(name, value);
+  }
+  append(name: string, value: string): void {
+    this.#res.appendHeader(name, value);
+  }
 }
 
 /**

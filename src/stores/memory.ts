@@ -19,8 +19,8 @@ export interface MemoryStoreOptions {
 /**
  * Sessions in this process's memory, for development and tests. Every value it holds is the
  * serialized JSON text the core hands every store, so data that could not round-trip through a
- * real store fails here too. Records are frozen when stored and replaced, never changed in
- * place, so `get` can hand out the stored record itself without a copy. Bounded: past
+ * real store fails here too. Stored data is frozen and replaced, never changed in place, so
+ * `get` hands it out without a copy. Bounded: past
  * `maxEntries` the least recently used session is evicted. Answers synchronously too
  * (`store.sync`), so the core needs no promise for it.
  *
@@ -81,18 +81,17 @@ export class MemoryStore extends InProcessStore {
   }
 
   #get(key: string, now: number): SessionRecord | null {
-    const record = this.#live(key, now);
-    if (record) {
-      // Refresh the LRU position.
-      this.#records.delete(key);
-      this.#records.set(key, record);
-    }
-    return record;
+    const held = this.#live(key, now);
+    if (held === null) return null;
+    // Refresh the LRU position.
+    this.#records.delete(key);
+    this.#records.set(key, held);
+    return handedOut(held);
   }
 
   #create(key: string, record: SessionRecord): boolean {
     if (this.#live(key, Date.now()) !== null) return false;
-    this.#put(key, frozenRecord(record, copyData(record.data)));
+    this.#put(key, stored(record, copyData(record.data), record.expiresAt, record.lastSeenAt, record.userId));
     return true;
   }
 
@@ -101,16 +100,15 @@ export class MemoryStore extends InProcessStore {
   #update(key: string, change: SessionChange, now: number): boolean {
     const held = this.#live(key, now);
     if (held === null) return false;
-    const next = { ...held, expiresAt: change.expiresAt, lastSeenAt: change.lastSeenAt };
-    if (change.userId !== undefined) next.userId = change.userId;
-    this.#put(key, frozenRecord(next, applyChange(held.data, change)));
+    const userId = change.userId === undefined ? held.userId : change.userId;
+    this.#put(key, stored(held, applyChange(held.data, change), change.expiresAt, change.lastSeenAt, userId));
     return true;
   }
 
   #touch(key: string, expiresAt: number, lastSeenAt: number, now: number): boolean {
     const held = this.#live(key, now);
     if (held === null) return false;
-    this.#put(key, frozenRecord({ ...held, expiresAt, lastSeenAt }, held.data));
+    this.#put(key, stored(held, held.data, expiresAt, lastSeenAt, held.userId));
     return true;
   }
 
@@ -182,8 +180,16 @@ function copyData(data: Record<string, string>): Record<string, string> {
   return copy;
 }
 
-/** The record as stored: frozen with its data, so whoever `get` hands it to cannot change the store. */
-function frozenRecord(record: SessionRecord, data: Record<string, string>): SessionRecord {
-  Object.freeze(data);
-  return Object.freeze({ ...record, data });
+/**
+ * A record as the store keeps it. Its data is frozen, so the object `get` hands out can share
+ * it; the record itself is a new object per write, always of this one shape (V8 keeps the
+ * store's property reads monomorphic that way; spreads and frozen copies made them megamorphic).
+ */
+function stored(base: SessionRecord, data: Record<string, string>, expiresAt: number, lastSeenAt: number, userId: string | null): SessionRecord {
+  return { data: Object.freeze(data), expiresAt, createdAt: base.createdAt, lastSeenAt, userId, userAgent: base.userAgent };
+}
+
+/** What `get` hands out: its own record object (free to change) over the shared, frozen data. */
+function handedOut(held: SessionRecord): SessionRecord {
+  return { data: held.data, expiresAt: held.expiresAt, createdAt: held.createdAt, lastSeenAt: held.lastSeenAt, userId: held.userId, userAgent: held.userAgent };
 }
