@@ -21,6 +21,7 @@ export { DEFAULT_COOKIE_NAME, DEFAULT_MAX_AGE, type CookieOptions, type Resolved
 export { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './core/csrf.js';
 export {
   applyChange,
+  setOwn,
   type SessionStore,
   type SyncSessionOps,
   type SessionRecord,

@@ -4,6 +4,7 @@ import type { Session } from '../core/session.js';
 import { sentCsrfToken } from './csrf-token.js';
 import type { AppSessionData, AppSessionManager } from './types.js';
 import { commitSessionBeforeHeaders, loadContext, sendSessionError } from './node-response.js';
+import { instanceMethods, prototypeMethods } from './response-methods.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -30,7 +31,7 @@ export function session(manager: AppSessionManager): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const attach = (session: Session<AppSessionData>) => {
       req.session = session;
-      commitSessionBeforeHeaders(res, manager, session);
+      commitSessionBeforeHeaders(res, manager, session, prototypeMethods(res) ?? instanceMethods(res));
       next();
     };
     let found: Session<AppSessionData> | Promise<Session<AppSessionData>>;

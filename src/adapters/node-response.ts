@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorAnswer } from './error-answer.js';
 import { applySessionHeaders, type CommitResult, type HeaderTarget, type SessionManager } from '../core/manager.js';
 import { onFirstChange, type Session, type SessionDataShape } from '../core/session.js';
+import { HEAD_METHODS, instanceMethods, type HeadMethod, type ResponseMethods } from './response-methods.js';
 
 /**
  * HeaderTarget over a node:http response (Express's `res` is one too).
@@ -59,27 +60,26 @@ type AnyFn = (...args: any[]) => any;
  * `end` or `flushHeaders` starts the commit. A commit that answers at once (a synchronous
  * store) lets that call straight through; a pending one queues the calls and replays them in
  * order once it settles. If the commit fails, the handler's response is dropped, calls it makes
- * afterwards are ignored, and a bounded error answer is sent instead.
+ * afterwards are ignored, and a bounded error answer is sent instead. `methods` says how the
+ * four methods are replaced (default: on the response object itself).
  *
  * @example
  * commitBeforeHeaders(res, (status) => sessions.commitMaybeSync(session, { status }));
  */
-export function commitBeforeHeaders(res: ServerResponse, commit: (status: number) => CommitResult | Promise<CommitResult>): void {
-  const original = { writeHead: res.writeHead, write: res.write, end: res.end, flushHeaders: res.flushHeaders };
+export function commitBeforeHeaders(
+  res: ServerResponse,
+  commit: (status: number) => CommitResult | Promise<CommitResult>,
+  methods: ResponseMethods = instanceMethods(res),
+): void {
+  const { original } = methods;
   const queue: Array<() => void> = [];
   let state: 'open' | 'pending' | 'failed' = 'open';
 
   const install = () => {
-    res.writeHead = wrapped.writeHead;
-    res.write = wrapped.write;
-    res.end = wrapped.end;
-    res.flushHeaders = wrapped.flushHeaders;
+    for (const name of HEAD_METHODS) methods.replace(name, wrapped[name]);
   };
   const restore = () => {
-    res.writeHead = original.writeHead;
-    res.write = original.write;
-    res.end = original.end;
-    res.flushHeaders = original.flushHeaders;
+    for (const name of HEAD_METHODS) methods.restore(name);
   };
   const succeed = (result: CommitResult) => {
     restore();
@@ -94,7 +94,7 @@ export function commitBeforeHeaders(res: ServerResponse, commit: (status: number
     install();
   };
 
-  const defer = (name: keyof typeof original, statusOf: (args: unknown[]) => number, result: (args: unknown[]) => unknown) =>
+  const defer = (name: HeadMethod, statusOf: (args: unknown[]) => number, result: (args: unknown[]) => unknown) =>
     function (this: ServerResponse, ...args: unknown[]) {
       if (state === 'failed') return result(args);
       if (state === 'open') {
@@ -108,7 +108,7 @@ export function commitBeforeHeaders(res: ServerResponse, commit: (status: number
         }
         if (!(outcome instanceof Promise)) {
           succeed(outcome);
-          return (original[name] as AnyFn).apply(res, args);
+          return original[name].apply(res, args);
         }
         outcome.then(
           (done) => {
@@ -118,15 +118,15 @@ export function commitBeforeHeaders(res: ServerResponse, commit: (status: number
           fail,
         );
       }
-      queue.push(() => (original[name] as AnyFn).apply(res, args));
+      queue.push(() => original[name].apply(res, args));
       return result(args);
     };
 
-  const wrapped = {
-    writeHead: defer('writeHead', (args) => (typeof args[0] === 'number' ? args[0] : res.statusCode), () => res) as AnyFn as typeof res.writeHead,
-    flushHeaders: defer('flushHeaders', () => res.statusCode, () => undefined) as AnyFn as typeof res.flushHeaders,
-    write: defer('write', () => res.statusCode, () => true) as AnyFn as typeof res.write,
-    end: defer('end', () => res.statusCode, () => res) as AnyFn as typeof res.end,
+  const wrapped: Record<HeadMethod, AnyFn> = {
+    writeHead: defer('writeHead', (args) => (typeof args[0] === 'number' ? args[0] : res.statusCode), () => res),
+    flushHeaders: defer('flushHeaders', () => res.statusCode, () => undefined),
+    write: defer('write', () => res.statusCode, () => true),
+    end: defer('end', () => res.statusCode, () => res),
   };
   install();
 }
@@ -135,7 +135,7 @@ export function commitBeforeHeaders(res: ServerResponse, commit: (status: number
  * Commits `session` before `res`'s headers go out, holding the response back only when the
  * commit needs the store. Most requests (no cookie, or a read of an unchanged session) need
  * none: then only `writeHead` — which every path to the headers goes through (`write`, `end`
- * and `flushHeaders` call it via `_implicitHeader`) — is wrapped, and the headers are added
+ * and `flushHeaders` call it via `_implicitHeader`) — is replaced, and the headers are added
  * synchronously, with no promise and no queue. The first change to the session switches the
  * response to `commitBeforeHeaders`' full hold.
  *
@@ -146,24 +146,24 @@ export function commitSessionBeforeHeaders<Data extends SessionDataShape>(
   res: ServerResponse,
   manager: SessionManager<Data>,
   session: Session<Data>,
+  methods: ResponseMethods = instanceMethods(res),
 ): void {
-  const hold = () => commitBeforeHeaders(res, (status) => manager.commitMaybeSync(session, { status }));
+  const hold = () => commitBeforeHeaders(res, (status) => manager.commitMaybeSync(session, { status }), methods);
   if (manager.commitNeedsStore(session)) {
     hold();
     return;
   }
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, ...args: unknown[]) {
-    res.writeHead = writeHead;
+  methods.replace('writeHead', function (this: ServerResponse, ...args: unknown[]) {
+    methods.restore('writeHead');
     onFirstChange(session, warnLateChange);
     const status = typeof args[0] === 'number' ? args[0] : res.statusCode;
     // Undefined only if a renewal fell due during the request: it happens on the next one.
     const result = manager.commitSync(session, { status }) ?? { setCookie: undefined, vary: session.accessed };
     applySessionHeaders(result, nodeHeaderTarget(res));
-    return (writeHead as AnyFn).apply(res, args);
-  } as AnyFn as typeof res.writeHead;
+    return methods.original.writeHead.apply(res, args);
+  });
   onFirstChange(session, () => {
-    res.writeHead = writeHead;
+    methods.restore('writeHead');
     hold();
   });
 }

@@ -1,7 +1,10 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import express, { type RequestHandler } from 'express';
 import { csrfProtection, session } from '../../src/adapters/express.ts';
-import { adapterSuite, listen } from './suite.ts';
+import { MemoryStore, SessionManager } from '../../src/index.ts';
+import { adapterSuite, listen, type ServedApp } from './suite.ts';
 
 adapterSuite('express', async (manager, routes) => {
   const app = express();
@@ -16,4 +19,71 @@ adapterSuite('express', async (manager, routes) => {
     });
   }
   return listen(createServer(app));
+});
+
+describe('express: how the response is held back', () => {
+  const SECRET = 'express-held-response-secret-0123456789';
+  let app: ServedApp;
+  const owned: Record<string, string[]> = {};
+
+  before(async () => {
+    const sessions = new SessionManager<Record<string, unknown>>({ store: new MemoryStore({ sweepInterval: 0 }), secrets: SECRET });
+    const main = express();
+    // Like `compression`: wraps end on the instance before the session middleware runs.
+    const wrapsEnd: RequestHandler = (req, res, next) => {
+      if (req.query.wrapped === undefined) return next();
+      const end = res.end;
+      res.end = function (this: typeof res, ...args: unknown[]) {
+        res.setHeader('x-wrapped', 'yes');
+        return (end as (...a: unknown[]) => typeof res).apply(this, args);
+      } as typeof res.end;
+      next();
+    };
+    main.use(wrapsEnd, session(sessions));
+    main.get('/set', (req, res) => {
+      req.session.set('n', Number(req.query.n));
+      owned.set = ['writeHead', 'write', 'end', 'flushHeaders'].filter((m) => Object.hasOwn(res, m));
+      res.send('saved');
+    });
+    main.get('/read', (req, res) => {
+      owned.read = ['writeHead', 'write', 'end', 'flushHeaders'].filter((m) => Object.hasOwn(res, m));
+      res.send(String(req.session.get('n') ?? 'none'));
+    });
+    const sub = express(); // a mounted app re-parents req and res to its own prototypes
+    sub.get('/set', (req, res) => {
+      req.session.set('n', Number(req.query.n));
+      res.redirect('/read');
+    });
+    main.use('/sub', sub);
+    app = await listen(createServer(main));
+  });
+  after(() => app.close());
+
+  const get = async (path: string, cookie?: string) => {
+    const reply = await fetch(`${app.url}${path}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
+    return { status: reply.status, body: await reply.text(), cookie: reply.headers.getSetCookie()[0]?.split(';')[0], headers: reply.headers };
+  };
+
+  it('adds no own method to Express responses (each new property on a re-parented object costs µs)', async () => {
+    const saved = await get('/set?n=1');
+    assert.ok(saved.cookie);
+    assert.deepEqual(owned.set, []);
+    assert.equal((await get('/read', saved.cookie)).body, '1');
+    assert.deepEqual(owned.read, []);
+  });
+
+  it('still commits when another middleware wrapped the response on the instance first', async () => {
+    const saved = await get('/set?n=2&wrapped');
+    assert.equal(saved.headers.get('x-wrapped'), 'yes');
+    assert.ok(saved.cookie, 'the cookie is set through the other wrapper');
+    assert.deepEqual(owned.set!.sort(), ['end', 'flushHeaders', 'write', 'writeHead'], 'fell back to instance methods');
+    assert.equal((await get('/read', saved.cookie)).body, '2');
+  });
+
+  it('commits a change made inside a mounted sub-app before its redirect goes out', async () => {
+    const first = await get('/set?n=3');
+    const redirect = await get('/sub/set?n=4', first.cookie);
+    assert.equal(redirect.status, 302);
+    assert.equal((await get('/read', first.cookie)).body, '4');
+  });
 });
