@@ -4,7 +4,8 @@ import type { Session } from '../core/session.js';
 import { sentCsrfToken } from './csrf-token.js';
 import type { AppSessionData, AppSessionManager } from './types.js';
 import { commitSessionBeforeHeaders, loadContext, sendSessionError } from './node-response.js';
-import { instanceMethods, prototypeMethods } from './response-methods.js';
+import { instanceMethods, prototypeMethods, sharedPrototype } from './response-methods.js';
+import { IncomingMessage } from 'node:http';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -30,7 +31,7 @@ export function session(manager: AppSessionManager): RequestHandler {
   // whole session work on a request without a cookie.
   return (req: Request, res: Response, next: NextFunction) => {
     const attach = (session: Session<AppSessionData>) => {
-      req.session = session;
+      exposeSession(req, session);
       commitSessionBeforeHeaders(res, manager, session, prototypeMethods(res) ?? instanceMethods(res));
       next();
     };
@@ -64,4 +65,38 @@ export function csrfProtection(manager: AppSessionManager): RequestHandler {
     }
     next();
   };
+}
+
+/** Sessions of requests whose `session` is read through the accessor below. */
+const attached = new WeakMap<object, Session<AppSessionData>>();
+const withAccessor = new WeakSet<object>();
+
+/**
+ * Makes `req.session` the session. Express re-parents every request, which makes each new own
+ * property on it cost microseconds (see `prototypeMethods`), so Express's shared request
+ * prototype gets, once, a `session` accessor reading a WeakMap. Assigning `req.session`
+ * yourself still works: it becomes an ordinary own property of that request (and `delete`
+ * removes it again), exactly as without the accessor.
+ */
+function exposeSession(req: Request, session: Session<AppSessionData>): void {
+  const shared = sharedPrototype(req, IncomingMessage.prototype);
+  if (shared !== undefined && !Object.hasOwn(req, 'session')) {
+    if (!withAccessor.has(shared) && !Object.hasOwn(shared, 'session')) {
+      Object.defineProperty(shared, 'session', {
+        configurable: true,
+        get(this: object) {
+          return attached.get(this);
+        },
+        set(this: object, value: unknown) {
+          Object.defineProperty(this, 'session', { value, writable: true, configurable: true, enumerable: true });
+        },
+      });
+      withAccessor.add(shared);
+    }
+    if (withAccessor.has(shared)) {
+      attached.set(req, session);
+      return;
+    }
+  }
+  req.session = session;
 }

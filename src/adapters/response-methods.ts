@@ -56,7 +56,7 @@ const dispatching = new WeakMap<object, { dispatchers: Record<HeadMethod, AnyFn>
  * const methods = prototypeMethods(res) ?? instanceMethods(res);
  */
 export function prototypeMethods(res: ServerResponse): ResponseMethods | undefined {
-  const shared = sharedPrototype(res);
+  const shared = sharedPrototype(res, ServerResponse.prototype);
   if (shared === undefined) return undefined;
   let installed = dispatching.get(shared);
   if (installed === undefined) {
@@ -74,12 +74,19 @@ export function prototypeMethods(res: ServerResponse): ResponseMethods | undefin
   };
 }
 
-/** The prototype right above `ServerResponse.prototype` in `res`'s chain, if it is not `res` itself. */
-function sharedPrototype(res: ServerResponse): object | undefined {
-  let current: object | null = Object.getPrototypeOf(res) as object | null;
+/**
+ * The prototype right above `base` in `object`'s chain (Express's `express.response` above
+ * `ServerResponse.prototype`, `express.request` above `IncomingMessage.prototype`), unless that
+ * is `object` itself (a plain node:http response).
+ *
+ * @example
+ * sharedPrototype(req, IncomingMessage.prototype); // express.request in an Express app
+ */
+export function sharedPrototype(object: object, base: object): object | undefined {
+  let current = Object.getPrototypeOf(object) as object | null;
   while (current !== null) {
     const parent = Object.getPrototypeOf(current) as object | null;
-    if (parent === ServerResponse.prototype) return current;
+    if (parent === base) return current;
     current = parent;
   }
   return undefined;

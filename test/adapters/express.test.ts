@@ -47,7 +47,15 @@ describe('express: how the response is held back', () => {
     });
     main.get('/read', (req, res) => {
       owned.read = ['writeHead', 'write', 'end', 'flushHeaders'].filter((m) => Object.hasOwn(res, m));
+      owned.request = Object.hasOwn(req, 'session') ? ['session'] : [];
       res.send(String(req.session.get('n') ?? 'none'));
+    });
+    main.get('/reassign', (req, res) => {
+      const ours = req.session;
+      (req as { session: unknown }).session = 'replaced by the app';
+      const replaced = req.session as unknown;
+      delete (req as { session?: unknown }).session;
+      res.json({ replaced, backToOurs: req.session === ours, n: ours.get('n') ?? null });
     });
     const sub = express(); // a mounted app re-parents req and res to its own prototypes
     sub.get('/set', (req, res) => {
@@ -70,6 +78,13 @@ describe('express: how the response is held back', () => {
     assert.deepEqual(owned.set, []);
     assert.equal((await get('/read', saved.cookie)).body, '1');
     assert.deepEqual(owned.read, []);
+    assert.deepEqual(owned.request, [], 'req.session is read through the shared prototype');
+  });
+
+  it('req.session can still be assigned (and deleted) by the app like a plain property', async () => {
+    const saved = await get('/set?n=5');
+    const reply = JSON.parse((await get('/reassign', saved.cookie)).body) as Record<string, unknown>;
+    assert.deepEqual(reply, { replaced: 'replaced by the app', backToOurs: true, n: 5 });
   });
 
   it('still commits when another middleware wrapped the response on the instance first', async () => {
