@@ -156,6 +156,9 @@ export function sessionRedisOptions(options: RedisConnectionOptions = {}): Redis
     // After a refused connection ioredis's disconnect() waits this long for a 'close' that never
     // comes (default 2000 ms), holding a CLI or a failed startup open for nothing.
     disconnectTimeout: 200,
+    // Commands issued in the same event-loop tick (concurrent requests) share one socket write
+    // and one read: fewer syscalls per request under load.
+    enableAutoPipelining: true,
   };
 }
 
