@@ -3,7 +3,7 @@ import { CSRF_HEADER } from '../core/csrf.js';
 import type { Session } from '../core/session.js';
 import { sentCsrfToken } from './csrf-token.js';
 import type { AppSessionData, AppSessionManager } from './types.js';
-import { commitSessionBeforeHeaders, loadContext, sendSessionError } from './node-response.js';
+import { commitSessionBeforeHeaders, loadThen, sendSessionError } from './node-response.js';
 import { instanceMethods, prototypeMethods, sharedPrototype } from './response-methods.js';
 import { IncomingMessage } from 'node:http';
 
@@ -30,20 +30,11 @@ export function session(manager: AppSessionManager): RequestHandler {
   // Not an async function: Express 5 wraps every returned promise, which costs more than the
   // whole session work on a request without a cookie.
   return (req: Request, res: Response, next: NextFunction) => {
-    const attach = (session: Session<AppSessionData>) => {
+    void loadThen(manager, req, res, (_req, _res, session: Session<AppSessionData>) => {
       exposeSession(req, session);
       commitSessionBeforeHeaders(res, manager, session, prototypeMethods(res) ?? instanceMethods(res));
       next();
-    };
-    let found: Session<AppSessionData> | Promise<Session<AppSessionData>>;
-    try {
-      found = manager.loadMaybeSync(req.headers.cookie, loadContext(req));
-    } catch (err) {
-      sendSessionError(res, err);
-      return;
-    }
-    if (!(found instanceof Promise)) return attach(found);
-    found.then(attach, (err: unknown) => sendSessionError(res, err));
+    });
   };
 }
 

@@ -185,3 +185,32 @@ function warnLateChange(): void {
 export function loadContext(req: IncomingMessage) {
   return { userAgent: req.headers['user-agent'] };
 }
+
+/**
+ * Loads the request's session and hands it to `use` — at once when no store call is pending
+ * (no cookie, a forged one, a synchronous store), else once the store answers. A failed load
+ * (thrown at once by a synchronous store, or rejected) gets its bounded answer (503) instead.
+ * The shared first step of the node:http and Express adapters.
+ *
+ * @example
+ * return loadThen(sessions, req, res, (req, res, session) => handler(req, res, session));
+ */
+export function loadThen<Data extends SessionDataShape>(
+  manager: SessionManager<Data>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  use: (req: IncomingMessage, res: ServerResponse, session: Session<Data>) => void | Promise<void>,
+): void | Promise<void> {
+  let found: Session<Data> | Promise<Session<Data>>;
+  try {
+    found = manager.loadMaybeSync(req.headers.cookie, loadContext(req));
+  } catch (err) {
+    sendSessionError(res, err);
+    return;
+  }
+  if (!(found instanceof Promise)) return use(req, res, found);
+  return found.then(
+    (session) => use(req, res, session),
+    (err: unknown) => sendSessionError(res, err),
+  );
+}

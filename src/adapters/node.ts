@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionManager } from '../core/manager.js';
 import type { Session, SessionDataShape } from '../core/session.js';
-import { commitSessionBeforeHeaders, loadContext, sendSessionError } from './node-response.js';
+import { commitSessionBeforeHeaders, loadContext, loadThen, sendSessionError } from './node-response.js';
 import { isSessionError } from '../core/errors.js';
 
 export { sendSessionError } from './node-response.js';
@@ -66,21 +66,7 @@ export function withSession<Data extends SessionDataShape>(
       handlerFailed(res, err);
     }
   };
-  return (req, res) => {
-    let found: Session<Data> | Promise<Session<Data>>;
-    try {
-      // No cookie, or a forged one: no store call, so no promise on this path.
-      found = manager.loadMaybeSync(req.headers.cookie, loadContext(req));
-    } catch (err) {
-      sendSessionError(res, err);
-      return;
-    }
-    if (!(found instanceof Promise)) return run(req, res, found);
-    return found.then(
-      (session) => run(req, res, session),
-      (err: unknown) => sendSessionError(res, err),
-    );
-  };
+  return (req, res) => loadThen(manager, req, res, run);
 }
 
 function noop(): void {}
