@@ -53,6 +53,11 @@ export const CONFIGS: BenchConfig[] = [
     start: async () => (await import('./apps/cloakroom-node.ts')).starter('redis'),
   },
   {
+    id: 'redis-floor', label: 'node:http + one HGETALL per read (+ HSET per write), no session work', role: 'reference', baseline: 'node',
+    requires: ['src/stores/redis-connection.ts'], services: ['redis'], counted: false,
+    start: async () => (await import('./apps/redis-floor.ts')).start,
+  },
+  {
     id: 'cr-node-cookie', label: 'cloakroom · node:http · cookie store', role: 'cloakroom', baseline: 'node', peer: 'iron',
     requires: [...CORE, STORE_MODULES.cookie], services: [], counted: false,
     start: async () => (await import('./apps/cloakroom-node.ts')).starter('cookie'),
