@@ -60,7 +60,10 @@ export function csrfProtection(manager: AppSessionManager): RequestHandler {
 
 /** Sessions of requests whose `session` is read through the accessor below. */
 const attached = new WeakMap<object, Session<AppSessionData>>();
-const withAccessor = new WeakSet<object>();
+/** Per shared request prototype: whether it carries the accessor. */
+const withAccessor = new WeakMap<object, boolean>();
+/** Per direct prototype of a request (Express's per-app `app.request`): whether `req.session` reaches the accessor. */
+const throughAccessor = new WeakMap<object, boolean>();
 
 /**
  * Makes `req.session` the session. Express re-parents every request, which makes each new own
@@ -70,9 +73,28 @@ const withAccessor = new WeakSet<object>();
  * removes it again), exactly as without the accessor.
  */
 function exposeSession(req: Request, session: Session<AppSessionData>): void {
+  const direct = Object.getPrototypeOf(req) as object;
+  let viaAccessor = throughAccessor.get(direct);
+  if (viaAccessor === undefined) {
+    viaAccessor = accessorAbove(req);
+    throughAccessor.set(direct, viaAccessor);
+  }
+  if (viaAccessor && !Object.hasOwn(req, 'session')) attached.set(req, session);
+  else req.session = session;
+}
+
+/** Installs the accessor on `req`'s shared prototype; false when the request is not shaped for it. */
+function accessorAbove(req: Request): boolean {
   const shared = sharedPrototype(req, IncomingMessage.prototype);
-  if (shared !== undefined && !Object.hasOwn(req, 'session')) {
-    if (!withAccessor.has(shared) && !Object.hasOwn(shared, 'session')) {
+  if (shared === undefined) return false;
+  // Something between the request and the shared prototype that defines `session` would hide it.
+  for (let p = Object.getPrototypeOf(req) as object; p !== shared; p = Object.getPrototypeOf(p) as object) {
+    if (Object.hasOwn(p, 'session')) return false;
+  }
+  let installed = withAccessor.get(shared);
+  if (installed === undefined) {
+    installed = !Object.hasOwn(shared, 'session');
+    if (installed) {
       Object.defineProperty(shared, 'session', {
         configurable: true,
         get(this: object) {
@@ -82,12 +104,8 @@ function exposeSession(req: Request, session: Session<AppSessionData>): void {
           Object.defineProperty(this, 'session', { value, writable: true, configurable: true, enumerable: true });
         },
       });
-      withAccessor.add(shared);
     }
-    if (withAccessor.has(shared)) {
-      attached.set(req, session);
-      return;
-    }
+    withAccessor.set(shared, installed);
   }
-  req.session = session;
+  return installed;
 }

@@ -153,14 +153,16 @@ export function commitSessionBeforeHeaders<Data extends SessionDataShape>(
     hold();
     return;
   }
-  methods.replace('writeHead', function (this: ServerResponse, ...args: unknown[]) {
+  methods.replace('writeHead', function (this: ServerResponse, statusCode?: unknown) {
     methods.restore('writeHead');
     onFirstChange(session, warnLateChange);
-    const status = typeof args[0] === 'number' ? args[0] : res.statusCode;
+    const status = typeof statusCode === 'number' ? statusCode : res.statusCode;
     // Undefined only if a renewal fell due during the request: it happens on the next one.
     const result = manager.commitSync(session, { status }) ?? { setCookie: undefined, vary: session.accessed };
     applySessionHeaders(result, nodeHeaderTarget(res));
-    return methods.original.writeHead.apply(res, args);
+    // `arguments`: V8 passes them on without building an array.
+    // eslint-disable-next-line prefer-rest-params
+    return methods.original.writeHead.apply(res, arguments as unknown as unknown[]);
   });
   onFirstChange(session, () => {
     methods.restore('writeHead');
@@ -203,7 +205,9 @@ export function loadThen<Data extends SessionDataShape>(
 ): void | Promise<void> {
   let found: Session<Data> | Promise<Session<Data>>;
   try {
-    found = manager.loadMaybeSync(req.headers.cookie, loadContext(req));
+    // \`req.headers\` is a getter; on Express's requests every property read is a slow lookup.
+    const headers = req.headers;
+    found = manager.loadMaybeSync(headers.cookie, { userAgent: headers['user-agent'] });
   } catch (err) {
     sendSessionError(res, err);
     return;

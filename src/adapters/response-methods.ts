@@ -37,16 +37,24 @@ export function instanceMethods(res: ServerResponse): ResponseMethods {
 /** The replacements of responses whose prototype dispatches to them (`prototypeMethods`). */
 const replaced = new WeakMap<object, Partial<Record<HeadMethod, AnyFn>>>();
 /** Per prototype that carries dispatchers: the dispatchers, and the methods they stand in front of. */
-const dispatching = new WeakMap<object, { dispatchers: Record<HeadMethod, AnyFn>; inherited: Record<HeadMethod, AnyFn> }>();
+const dispatching = new WeakMap<object, Installed>();
+/** Per direct prototype of a response (Express's per-app `app.response`): the dispatchers above it, or null. */
+const throughPrototype = new WeakMap<object, Installed | null>();
+
+interface Installed {
+  dispatchers: Record<HeadMethod, AnyFn>;
+  inherited: Record<HeadMethod, AnyFn>;
+}
 
 /**
  * Replacement without touching the response object, for frameworks that re-parent every
- * response (Express does `Object.setPrototypeOf(res, app.response)`): V8 then makes each new
- * own property on that response cost microseconds — measured ~5 µs per property on the bench
- * machine, more than the whole session work. Instead, the framework's shared response
- * prototype (the one right above `http.ServerResponse.prototype`, common to every app and
- * sub-app) gets, once, four dispatchers that look the response up in a WeakMap and fall
- * through to the inherited method when it has no replacement.
+ * response (Express does `Object.setPrototypeOf(res, app.response)`). V8 then gives every
+ * request's `req` and `res` a map of their own (checked with `%HaveSameMap`), so each new own
+ * property costs a map transition (measured ~5 µs per property on the bench machine, more than
+ * the whole session work) and every property read on them misses the inline caches. Instead,
+ * the framework's shared response prototype (the one right above `http.ServerResponse.prototype`,
+ * common to every app and sub-app) gets, once, four dispatchers that look the response up in a
+ * WeakMap and fall through to the inherited method when it has no replacement.
  *
  * Returns undefined when the response is not shaped that way, or when anything between it and
  * the dispatchers (another middleware's instance wrapper, say) would bypass them: the caller
@@ -56,6 +64,46 @@ const dispatching = new WeakMap<object, { dispatchers: Record<HeadMethod, AnyFn>
  * const methods = prototypeMethods(res) ?? instanceMethods(res);
  */
 export function prototypeMethods(res: ServerResponse): ResponseMethods | undefined {
+  const direct = Object.getPrototypeOf(res) as object;
+  let installed = throughPrototype.get(direct);
+  if (installed === undefined) {
+    installed = dispatchersAbove(res) ?? null;
+    throughPrototype.set(direct, installed);
+  }
+  if (installed === null) return undefined;
+  // Reads on `res` itself are the slow ones (see above): own-property checks for an instance
+  // wrapper, and named reads on its prototype, whose map is stable, for one set there later.
+  const { dispatchers } = installed;
+  const above = direct as Record<HeadMethod, AnyFn>;
+  if (
+    Object.hasOwn(res, 'end') || Object.hasOwn(res, 'writeHead') || Object.hasOwn(res, 'write') || Object.hasOwn(res, 'flushHeaders') ||
+    above.end !== dispatchers.end || above.writeHead !== dispatchers.writeHead || above.write !== dispatchers.write || above.flushHeaders !== dispatchers.flushHeaders
+  ) {
+    return undefined;
+  }
+  const table: Partial<Record<HeadMethod, AnyFn>> = {};
+  replaced.set(res, table);
+  return new PrototypeMethods(installed.inherited, table);
+}
+
+/** A class rather than closures: one allocation per response. */
+class PrototypeMethods implements ResponseMethods {
+  readonly original: Readonly<Record<HeadMethod, AnyFn>>;
+  readonly #table: Partial<Record<HeadMethod, AnyFn>>;
+  constructor(original: Readonly<Record<HeadMethod, AnyFn>>, table: Partial<Record<HeadMethod, AnyFn>>) {
+    this.original = original;
+    this.#table = table;
+  }
+  replace(name: HeadMethod, fn: AnyFn): void {
+    this.#table[name] = fn;
+  }
+  restore(name: HeadMethod): void {
+    this.#table[name] = undefined;
+  }
+}
+
+/** The dispatchers `res` would reach, installed on its shared prototype if need be; undefined if not shaped for them. */
+function dispatchersAbove(res: ServerResponse): Installed | undefined {
   const shared = sharedPrototype(res, ServerResponse.prototype);
   if (shared === undefined) return undefined;
   let installed = dispatching.get(shared);
@@ -63,15 +111,7 @@ export function prototypeMethods(res: ServerResponse): ResponseMethods | undefin
     installed = install(shared);
     dispatching.set(shared, installed);
   }
-  const target = res as unknown as Record<HeadMethod, AnyFn>;
-  for (const name of HEAD_METHODS) if (target[name] !== installed.dispatchers[name]) return undefined;
-  const table: Partial<Record<HeadMethod, AnyFn>> = {};
-  replaced.set(res, table);
-  return {
-    original: installed.inherited,
-    replace: (name, fn) => void (table[name] = fn),
-    restore: (name) => void (table[name] = undefined),
-  };
+  return installed;
 }
 
 /**
@@ -92,16 +132,21 @@ export function sharedPrototype(object: object, base: object): object | undefine
   return undefined;
 }
 
-function install(shared: object): { dispatchers: Record<HeadMethod, AnyFn>; inherited: Record<HeadMethod, AnyFn> } {
+function install(shared: object): Installed {
   const proto = shared as Record<HeadMethod, AnyFn>;
+  // Looked up at call time, not captured: a tool that patches `ServerResponse.prototype.end`
+  // after this ran (an APM agent, say) must still be reached.
+  const parent = Object.getPrototypeOf(shared) as Record<HeadMethod, AnyFn>;
   const inherited = {} as Record<HeadMethod, AnyFn>;
   const dispatchers = {} as Record<HeadMethod, AnyFn>;
   for (const name of HEAD_METHODS) {
-    const fallThrough = proto[name];
-    inherited[name] = fallThrough;
-    dispatchers[name] = function (this: object, ...args: unknown[]) {
-      const fn = replaced.get(this)?.[name] ?? fallThrough;
-      return fn.apply(this, args);
+    const own = Object.hasOwn(shared, name) ? proto[name] : undefined;
+    Object.defineProperty(inherited, name, { enumerable: true, get: own ? () => own : () => parent[name] });
+    // `arguments`, not rest parameters: V8 passes `apply(this, arguments)` on without building an array.
+    dispatchers[name] = function (this: object) {
+      const fn = replaced.get(this)?.[name] ?? own ?? parent[name];
+      // eslint-disable-next-line prefer-rest-params
+      return fn.apply(this, arguments as unknown as unknown[]);
     };
     Object.defineProperty(shared, name, { value: dispatchers[name], writable: true, configurable: true, enumerable: false });
   }

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
+import { createServer, ServerResponse } from 'node:http';
 import express, { type RequestHandler } from 'express';
 import { csrfProtection, session } from '../../src/adapters/express.ts';
 import { MemoryStore, SessionManager } from '../../src/index.ts';
@@ -93,6 +93,26 @@ describe('express: how the response is held back', () => {
     assert.ok(saved.cookie, 'the cookie is set through the other wrapper');
     assert.deepEqual(owned.set!.sort(), ['end', 'flushHeaders', 'write', 'writeHead'], 'fell back to instance methods');
     assert.equal((await get('/read', saved.cookie)).body, '2');
+  });
+
+  it('reaches a patch of ServerResponse.prototype made after the dispatchers were installed (an APM agent, say)', async () => {
+    const first = await get('/set?n=6'); // the dispatchers are installed by now
+    const proto = ServerResponse.prototype as unknown as { end: (...a: unknown[]) => unknown };
+    const unpatched = proto.end;
+    let seen = 0;
+    proto.end = function (this: ServerResponse, ...args: unknown[]) {
+      seen++;
+      return unpatched.apply(this, args);
+    };
+    try {
+      assert.equal((await get('/read', first.cookie)).body, '6');
+      const saved = await get('/set?n=7', first.cookie);
+      assert.equal(saved.body, 'saved');
+      assert.equal(seen, 2, 'both the plain and the held response went through the patch');
+    } finally {
+      proto.end = unpatched;
+    }
+    assert.equal((await get('/read', first.cookie)).body, '7');
   });
 
   it('commits a change made inside a mounted sub-app before its redirect goes out', async () => {
