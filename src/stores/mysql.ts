@@ -18,7 +18,7 @@
  * mysql2 returns the column as text there and as a parsed object on MySQL 8 (both accepted).
  */
 import mysql from 'mysql2/promise';
-import type { Pool, PoolOptions, ResultSetHeader } from 'mysql2/promise';
+import type { Pool, PoolOptions, QueryOptions, ResultSetHeader } from 'mysql2/promise';
 import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
 import { SessionError } from '../core/errors.js';
 import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, mergePatch, redactUrl, rowToRecord, insertParams, rowToUserSession, StartupLatch, storeUnavailable, toMillis } from './sql-shared.js';
@@ -36,6 +36,12 @@ export interface MysqlStoreOptions {
   connectionString?: string;
   /** Extra settings for the pool made from `connectionString`. Default `connectTimeout: 2000`. */
   poolOptions?: Omit<PoolOptions, 'uri'>;
+  /**
+   * Longest wait, in ms, for one statement's answer; then it fails and its connection is
+   * destroyed (see `#query`). Also applies to a pool you pass. Default 10000; raise it if
+   * `stats` or `clearExpired` batches on a very large table take longer.
+   */
+  queryTimeout?: number;
   /** Table name (in the connection's database). Default `cloakroom_sessions`. */
   table?: string;
   /**
@@ -84,6 +90,8 @@ export const MYSQL_MIGRATION = mysqlSchemaSql();
 const ER_LOCK_DEADLOCK = 1213;
 const DEADLOCK_ATTEMPTS = 4;
 const ER_DUP_ENTRY = 1062;
+/** mysql2's code for a statement that outlived its `timeout`. */
+const TIMED_OUT = 'PROTOCOL_SEQUENCE_TIMEOUT';
 
 /**
  * Sessions in a MySQL or MariaDB table. The first call (or `ready()`) connects and creates the
@@ -101,12 +109,14 @@ export class MysqlStore implements SessionStore {
   readonly #ownsPool: boolean;
   readonly #table: string;
   readonly #createTable: boolean;
+  readonly #queryTimeout: number;
   readonly #sql: ReturnType<typeof statements>;
   readonly #startup = new StartupLatch(() => this.#initialize(), () => this.name);
 
-  constructor({ pool, connectionString, poolOptions, table = DEFAULT_TABLE, createTable = true }: MysqlStoreOptions) {
+  constructor({ pool, connectionString, poolOptions, queryTimeout = 10_000, table = DEFAULT_TABLE, createTable = true }: MysqlStoreOptions) {
     this.#table = checkIdentifier(table, 'table');
     this.#createTable = createTable;
+    this.#queryTimeout = queryTimeout;
     this.#sql = statements(`\`${this.#table}\``);
     if (pool) {
       this.#pool = pool;
@@ -135,11 +145,11 @@ export class MysqlStore implements SessionStore {
   async #initialize(): Promise<void> {
     if (this.#createTable) {
       // CREATE TABLE IF NOT EXISTS holds a metadata lock: concurrent starters do not race.
-      await this.#pool.query(mysqlSchemaSql({ table: this.#table }));
+      await this.#query({ sql: mysqlSchemaSql({ table: this.#table }) }, []);
       return;
     }
-    const [rows] = await this.#pool.query<mysql.RowDataPacket[]>(
-      'SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?',
+    const rows = await this.#query<mysql.RowDataPacket[]>(
+      { sql: 'SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?' },
       [this.#table],
     );
     if (rows.length === 0) {
@@ -148,6 +158,29 @@ export class MysqlStore implements SessionStore {
         `Session store ${this.name}: table \`${this.#table}\` does not exist (createTable is false: run mysqlSchemaSql() as a migration).`,
       );
     }
+  }
+
+  /**
+   * One statement on a connection of the pool, bounded by `queryTimeout`. A connection that
+   * died without a FIN or RST (a NAT or firewall dropping its state, a failover behind the same
+   * address) never answers; mysql2's `timeout` then fails the statement but keeps the connection
+   * checked out for ever, still waiting for the reply (`pool.query` would never release it), so
+   * after `connectionLimit` such statements the pool never recovers (tested in
+   * test/faults/sql-outage.test.ts). Such a connection is destroyed instead, and the pool opens
+   * a new one for whoever waits.
+   */
+  async #query<T>(options: QueryOptions, values: unknown[]): Promise<T> {
+    const connection = await this.#pool.getConnection();
+    let result: unknown;
+    try {
+      [result] = await connection.query({ ...options, timeout: this.#queryTimeout }, values);
+    } catch (err) {
+      if ((err as { code?: string }).code === TIMED_OUT) connection.destroy();
+      else connection.release();
+      throw err;
+    }
+    connection.release();
+    return result as T;
   }
 
   async #run(sql: string, values: unknown[]): Promise<ResultSetHeader> {
@@ -168,8 +201,7 @@ export class MysqlStore implements SessionStore {
   async #write(sql: string, values: unknown[]): Promise<ResultSetHeader> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const [result] = await this.#pool.query<ResultSetHeader>(sql, values);
-        return result;
+        return await this.#query<ResultSetHeader>({ sql }, values);
       } catch (err) {
         if ((err as { errno?: number }).errno !== ER_LOCK_DEADLOCK || attempt >= DEADLOCK_ATTEMPTS) throw err;
       }
@@ -179,8 +211,7 @@ export class MysqlStore implements SessionStore {
   async #rows(sql: string, values: unknown[]): Promise<unknown[][]> {
     if (!this.#startup.done) await this.ready();
     try {
-      const [rows] = await this.#pool.query<mysql.RowDataPacket[][]>({ sql, rowsAsArray: true }, values);
-      return rows;
+      return await this.#query<unknown[][]>({ sql, rowsAsArray: true }, values);
     } catch (err) {
       throw storeUnavailable(this.name, err);
     }

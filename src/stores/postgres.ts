@@ -25,11 +25,19 @@ import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, redactU
  * new PostgresStore({ pool, schema: 'app', createTable: false });
  */
 export interface PostgresStoreOptions {
-  /** A `pg.Pool` you own; `close()` leaves it open. Give this or `connectionString`. */
+  /**
+   * A `pg.Pool` you own; `close()` leaves it open. Give this or `connectionString`. Give it a
+   * `query_timeout` (see `poolOptions`), or a connection that dies silently is waited on for ever.
+   */
   pool?: pg.Pool;
   /** e.g. `postgres://user:password@127.0.0.1:5432/app`; the store makes and closes its own pool. */
   connectionString?: string;
-  /** Extra settings for the pool made from `connectionString`. Default `connectionTimeoutMillis: 2000`. */
+  /**
+   * Extra settings for the pool made from `connectionString`. Defaults `connectionTimeoutMillis:
+   * 2000` and `query_timeout: 10000` (a statement unanswered that long fails and its connection
+   * is dropped: see the constructor). Raise `query_timeout` if `stats` or `clearExpired` batches
+   * on a very large table take longer.
+   */
   poolOptions?: Omit<pg.PoolConfig, 'connectionString'>;
   /** Table name. Default `cloakroom_sessions`. */
   table?: string;
@@ -113,7 +121,13 @@ export class PostgresStore implements SessionStore {
       this.name = o.connectionString ? redactUrl(o.connectionString) : describeServer('postgres', { user: o.user, host: o.host, port: o.port, database: o.database });
     } else if (connectionString) {
       this.name = redactUrl(connectionString);
-      this.#pool = new pg.Pool({ connectionTimeoutMillis: 2000, ...poolOptions, connectionString });
+      // query_timeout: a connection that died without a FIN or RST (a NAT or firewall dropping
+      // its state, a failover behind the same address) never answers, and pg waits for ever;
+      // the manager answers 503 at storeTimeout but the client stays checked out, so after
+      // `max` such statements the pool is full of them and never recovers (tested in
+      // test/faults/sql-outage.test.ts). With a bound, the statement fails and pg-pool drops
+      // its client. Well above storeTimeout (1 s by default): requests have had their 503 long before.
+      this.#pool = new pg.Pool({ connectionTimeoutMillis: 2000, query_timeout: 10_000, ...poolOptions, connectionString });
       this.#ownsPool = true;
       // An idle client whose server went away emits 'error' on the pool; unhandled, that
       // would end the process. The next query reconnects or reports the outage itself.
