@@ -231,13 +231,18 @@ export function renderResults(r: BenchResults): string {
     p('Not in this run: it bulk-loads 1,000,000 sessions per store and does not fit the 10-minute default. Run `npm run bench -- --scale` (PostgreSQL, Redis and the SQLite file must be available).');
   } else {
     if (r.scale.note) p(r.scale.note), p();
+    const spread = (range: [number, number] | undefined, fmt: (n: number) => string) => (range ? ` (${fmt(range[0])}–${fmt(range[1])})` : '');
     p('| store | stored sessions | read p50 ms | read p99 ms | write p50 ms | write p99 ms | note |');
     p('|---|---:|---:|---:|---:|---:|---|');
-    for (const row of r.scale.rows) p(`| ${row.store} | ${row.sessions} | ${f2(row.readP50)} | ${f2(row.readP99)} | ${f2(row.writeP50)} | ${f2(row.writeP99)} | ${row.note ?? ''} |`);
+    for (const row of r.scale.rows) {
+      p(`| ${row.store} | ${row.sessions} | ${f2(row.readP50)} | ${f2(row.readP99)}${spread(row.readP99Range, f2)} | ${f2(row.writeP50)} | ${f2(row.writeP99)}${spread(row.writeP99Range, f2)} | ${row.note ?? ''} |`);
+    }
     p();
     p('| store | expired sessions swept | clear-expired took s | read p99 without sweep ms | read p99 during sweep ms | ratio | note |');
     p('|---|---:|---:|---:|---:|---:|---|');
-    for (const s of r.scale.sweeps) p(`| ${s.store} | ${s.expired.toLocaleString('en-US')} | ${f1(s.seconds)} | ${f2(s.p99Before)} | ${f2(s.p99During)} | ${x(ratio(s.p99During, s.p99Before))} | ${s.note ?? ''} |`);
+    for (const s of r.scale.sweeps) {
+      p(`| ${s.store} | ${s.expired.toLocaleString('en-US')} | ${f1(s.seconds)} | ${f2(s.p99Before)} | ${f2(s.p99During)} | ${x(ratio(s.p99During, s.p99Before))}${spread(s.ratioRange, (n) => n.toFixed(2))} | ${s.note ?? ''} |`);
+    }
   }
   p();
   return out.join('\n');

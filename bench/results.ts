@@ -54,6 +54,9 @@ export interface ScaleRow {
   readP99: number;
   writeP50: number;
   writeP99: number;
+  /** min–max of the p99s the median was taken from */
+  readP99Range?: [number, number];
+  writeP99Range?: [number, number];
   note?: string;
 }
 
@@ -67,7 +70,7 @@ export interface BenchResults {
   configs: ConfigResult[];
   profile?: { config: string; scenario: Scenario; seconds: number; top: ProfileEntry[]; note?: string };
   memory?: { sessions: number; bytesPerSession: number; boundMax: number; boundHeld: boolean; sizeAfter: number; recordBytes: number };
-  scale?: { rows: ScaleRow[]; sweeps: Array<{ store: string; expired: number; seconds: number; p99Before: number; p99During: number; note?: string }>; note?: string };
+  scale?: { rows: ScaleRow[]; sweeps: Array<{ store: string; expired: number; seconds: number; p99Before: number; p99During: number; ratioRange?: [number, number]; note?: string }>; note?: string };
   /** Problems met on the way (a study that failed), printed in RESULTS.md. */
   notes: string[];
   durationSeconds: number;
