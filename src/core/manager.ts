@@ -188,14 +188,11 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     return { value, verified, now, userAgent };
   }
 
-  async #fetch(pending: PendingLoad): Promise<Session<Data>> {
-    let record: SessionRecord | null;
-    try {
-      record = await this.#call(() => this.store.get(pending.verified.key, pending.now));
-    } catch (err) {
-      return this.#loadFailed(pending, err);
-    }
-    return this.#loaded(pending, record);
+  #fetch(pending: PendingLoad): Promise<Session<Data>> {
+    return this.#call(() => this.store.get(pending.verified.key, pending.now)).then(
+      (record) => this.#loaded(pending, record),
+      (err: unknown) => this.#loadFailed(pending, err),
+    );
   }
 
   #fetchSync(sync: SyncSessionOps, pending: PendingLoad): Session<Data> {
@@ -517,15 +514,19 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   }
 
   /** Runs one store call under the timeout, turning failures into `ERR_STORE_UNAVAILABLE`. */
-  async #call<T>(fn: () => Promise<T>): Promise<T> {
+  /** A store call under the timeout, failures as `ERR_STORE_UNAVAILABLE`; no extra promise layer on success. */
+  #call<T>(fn: () => Promise<T>): Promise<T> {
+    let started: Promise<T>;
     try {
-      return await withDeadline(fn(), this.#timeout, () =>
-        new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} did not answer within ${this.#timeout} ms.`),
-      );
+      started = fn();
     } catch (err) {
-      throw this.#storeFailure(err);
+      return Promise.reject(this.#storeFailure(err));
     }
+    return withDeadline(started, this.#timeout, this.#timedOut, this.#toStoreFailure);
   }
+
+  readonly #timedOut = (): Error => new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} did not answer within ${this.#timeout} ms.`);
+  readonly #toStoreFailure = (err: unknown): SessionError => this.#storeFailure(err);
 
   #storeFailure(err: unknown): SessionError {
     if (err instanceof SessionError) return err;

@@ -26,7 +26,7 @@
  * Needs Redis 6 or later (SCAN … TYPE).
  */
 import type { Redis } from 'ioredis';
-import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
+import { setOwn, type ClearExpiredOptions, type SessionChange, type SessionRecord, type SessionStore, type StoreStats, type UserSessionInfo } from '../core/store.js';
 import {
   createRedisClient,
   describeClient,
@@ -131,10 +131,11 @@ export class RedisStore implements SessionStore {
     return this.client as ScriptedClient;
   }
 
-  async get(key: string, now: number): Promise<SessionRecord | null> {
-    const hash = await this.client.hgetall(this.recordKey(key));
-    const record = toRecord(hash);
-    return record && record.expiresAt > now ? record : null;
+  get(key: string, now: number): Promise<SessionRecord | null> {
+    return this.client.hgetall(this.recordKey(key)).then((hash) => {
+      const record = toRecord(hash);
+      return record && record.expiresAt > now ? record : null;
+    });
   }
 
   async create(key: string, record: SessionRecord): Promise<boolean> {
@@ -315,9 +316,9 @@ function defineScripts(client: RedisClient): void {
 function toRecord(hash: Record<string, string>): SessionRecord | null {
   const expiresAt = hash[META.expiresAt];
   if (expiresAt === undefined) return null;
-  const data: Record<string, string> = Object.create(null);
-  for (const [field, value] of Object.entries(hash)) {
-    if (field.startsWith(DATA_FIELD)) data[field.slice(DATA_FIELD.length)] = value;
+  const data: Record<string, string> = {};
+  for (const field of Object.keys(hash)) {
+    if (field.startsWith(DATA_FIELD)) setOwn(data, field.slice(DATA_FIELD.length), hash[field]!);
   }
   return {
     data,
