@@ -63,8 +63,8 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
 }
 
 interface Scripts {
-  cloakroomCreate(key: string, ...args: string[]): Promise<number>;
-  cloakroomUpdate(key: string, ...args: string[]): Promise<0 | [1, string | null]>;
+  cloakroomCreate(key: string, args: string[]): Promise<number>;
+  cloakroomUpdate(key: string, args: string[]): Promise<0 | [1, string | null]>;
   cloakroomTouch(key: string, ...args: string[]): Promise<number>;
   cloakroomDestroy(key: string): Promise<string | null>;
   cloakroomDestroyIfOwned(key: string, userId: string): Promise<number>;
@@ -147,7 +147,7 @@ export class RedisStore implements SessionStore {
     args.push(META.expiresAt, String(record.expiresAt), META.createdAt, String(record.createdAt), META.lastSeenAt, String(record.lastSeenAt));
     if (record.userId !== null) args.push(META.userId, record.userId);
     if (record.userAgent !== null) args.push(META.userAgent, record.userAgent);
-    return (await this.#scripts.cloakroomCreate(this.recordKey(key), ...args)) === 1;
+    return (await this.#scripts.cloakroomCreate(this.recordKey(key), args)) === 1;
   }
 
   async update(key: string, change: SessionChange, now: number): Promise<boolean> {
@@ -161,10 +161,12 @@ export class RedisStore implements SessionStore {
       binding === undefined ? 'keep' : binding === null ? 'null' : 'set',
       binding ?? '',
       String(change.unset.length),
-      ...change.unset.map((name) => DATA_FIELD + name),
     ];
-    for (const [name, value] of Object.entries(change.set)) args.push(DATA_FIELD + name, value);
-    const result = await this.#scripts.cloakroomUpdate(this.recordKey(key), ...args);
+    for (const name of change.unset) args.push(DATA_FIELD + name);
+    const { set } = change;
+    for (const name of Object.keys(set)) args.push(DATA_FIELD + name, set[name]!);
+    // One array argument, not spread: ioredis flattens it into the command anyway.
+    const result = await this.#scripts.cloakroomUpdate(this.recordKey(key), args);
     if (result === 0) {
       // The record is gone: the index entry just added points at nothing.
       if (typeof binding === 'string') await this.client.zrem(this.userIndexKey(binding), key);
