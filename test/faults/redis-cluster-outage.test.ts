@@ -19,6 +19,7 @@ import { withSession } from '../../src/adapters/node.ts';
 import { createRedisStoreFromUrl, type RedisStore } from '../../src/stores/redis.ts';
 import { uniqueSuffix } from '../helpers/services.ts';
 import { redisBinariesOrSkip, startRedisCluster, startRedisServer, type RedisCluster, type RedisProcess } from '../helpers/redis-cluster.ts';
+import { timedRequest, type Answer } from '../helpers/timed-request.ts';
 
 const skip = redisBinariesOrSkip();
 const STORE_TIMEOUT = 1000;
@@ -30,12 +31,6 @@ const UNAVAILABLE_BODY = publicMessage(new SessionError('ERR_STORE_UNAVAILABLE',
 const SECRET = 'fault-test-secret-0123456789abcdef-0123456789';
 const SESSIONS_PER_MASTER = 3;
 
-interface Answer {
-  status: number;
-  body: string;
-  ms: number;
-  cookie: string | undefined;
-}
 
 /** A session made over HTTP, and the port of the master that holds its record. */
 interface Tracked {
@@ -128,12 +123,7 @@ describe('a redis cluster master crashing mid-traffic', { skip }, () => {
     process.off('uncaughtException', onProblem);
   });
 
-  async function request(path: string, withCookie: string | undefined): Promise<Answer> {
-    const started = performance.now();
-    const res = await fetch(base + path, { headers: withCookie ? { cookie: withCookie } : {}, signal: AbortSignal.timeout(10_000) });
-    const body = await res.text();
-    return { status: res.status, body, ms: performance.now() - started, cookie: res.headers.get('set-cookie')?.split(';')[0] };
-  }
+  const request = (path: string, withCookie: string | undefined): Promise<Answer> => timedRequest(base + path, withCookie);
 
   /** The master holding a session's record: the owner of its key's hash slot. */
   async function ownerOf(cookie: string): Promise<number> {

@@ -17,6 +17,7 @@ import { SessionError, publicMessage } from '../../src/core/errors.ts';
 import { withSession } from '../../src/adapters/node.ts';
 import { createRedisStoreFromUrl, type RedisStore } from '../../src/stores/redis.ts';
 import { freeRedisPort, redisBinariesOrSkip, startRedisServer, type RedisProcess } from '../helpers/redis-cluster.ts';
+import { timedRequest, type Answer } from '../helpers/timed-request.ts';
 
 const skip = redisBinariesOrSkip();
 const STORE_TIMEOUT = 1000;
@@ -70,12 +71,6 @@ describe('redis unreachable at startup', { skip }, () => {
   }
 });
 
-interface Answer {
-  status: number;
-  body: string;
-  ms: number;
-  cookie: string | undefined;
-}
 
 describe('redis going away mid-traffic', { skip }, () => {
   const problems: unknown[] = [];
@@ -116,12 +111,7 @@ describe('redis going away mid-traffic', { skip }, () => {
     process.off('uncaughtException', onProblem);
   });
 
-  async function request(path: string, withCookie: string | undefined): Promise<Answer> {
-    const started = performance.now();
-    const res = await fetch(base + path, { headers: withCookie ? { cookie: withCookie } : {}, signal: AbortSignal.timeout(10_000) });
-    const body = await res.text();
-    return { status: res.status, body, ms: performance.now() - started, cookie: res.headers.get('set-cookie')?.split(';')[0] };
-  }
+  const request = (path: string, withCookie: string | undefined): Promise<Answer> => timedRequest(base + path, withCookie);
 
   /** A burst of reads (with the cookie: a store get) and writes (no cookie: a store create). */
   async function burst(): Promise<Answer[]> {

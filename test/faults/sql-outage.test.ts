@@ -24,6 +24,7 @@ import { PostgresStore } from '../../src/stores/postgres.ts';
 import { MysqlStore } from '../../src/stores/mysql.ts';
 import { SERVICES, serviceOrSkip, uniqueSuffix } from '../helpers/services.ts';
 import { TcpProxy } from '../helpers/tcp-proxy.ts';
+import { timedRequest, type Answer } from '../helpers/timed-request.ts';
 
 const STORE_TIMEOUT = 500;
 /** A hung store answers 503 after the store timeout, plus the watchdog's tick and slack for a loaded 2-core machine. */
@@ -106,12 +107,6 @@ const targets: Target[] = [
   },
 ];
 
-interface Answer {
-  status: number;
-  body: string;
-  ms: number;
-  cookie: string | undefined;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const signer = new Signer([SECRET]);
@@ -175,12 +170,7 @@ for (const target of targets) {
       }
     });
 
-    async function request(path: string, withCookie: string | undefined): Promise<Answer> {
-      const started = performance.now();
-      const res = await fetch(base + path, { headers: withCookie ? { cookie: withCookie } : {}, signal: AbortSignal.timeout(10_000) });
-      const body = await res.text();
-      return { status: res.status, body, ms: performance.now() - started, cookie: res.headers.get('set-cookie')?.split(';')[0] };
-    }
+    const request = (path: string, withCookie: string | undefined): Promise<Answer> => timedRequest(base + path, withCookie);
 
     const write = (k: string, v: string, withCookie: string | undefined) =>
       request(`/write?k=${encodeURIComponent(k)}&v=${encodeURIComponent(v)}`, withCookie);
