@@ -205,7 +205,7 @@ export function loadThen<Data extends SessionDataShape>(
 ): void | Promise<void> {
   let found: Session<Data> | Promise<Session<Data>>;
   try {
-    // \`req.headers\` is a getter; on Express's requests every property read is a slow lookup.
+    // `req.headers` is a getter; on Express's requests every property read is a slow lookup.
     const headers = req.headers;
     found = manager.loadMaybeSync(headers.cookie, { userAgent: headers['user-agent'] });
   } catch (err) {

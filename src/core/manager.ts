@@ -513,7 +513,6 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     }
   }
 
-  /** Runs one store call under the timeout, turning failures into `ERR_STORE_UNAVAILABLE`. */
   /** A store call under the timeout, failures as `ERR_STORE_UNAVAILABLE`; no extra promise layer on success. */
   #call<T>(fn: () => Promise<T>): Promise<T> {
     let started: Promise<T>;
