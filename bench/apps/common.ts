@@ -3,7 +3,7 @@
  * secret, and the store-call counter. Each configuration is one module in this folder exporting
  * `start(ctx)`, run in its own child process by `bench/server.ts`.
  */
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -21,6 +21,23 @@ export const ROUTES = {
 
 /** 40 characters: long enough for every library's minimum (cloakroom 32, iron-session 32, @fastify/session 32). */
 export const SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
+
+/**
+ * The routing the plain node:http reference apps share: sets the content type, answers the
+ * login and cookieless routes with 'ok' and unknown paths with 404, and returns the measured
+ * route (read or write) for the app to answer, or undefined when it is already answered.
+ */
+export function referenceRoute(req: IncomingMessage, res: ServerResponse): typeof ROUTES.read | typeof ROUTES.write | undefined {
+  const path = req.url?.split('?')[0];
+  res.setHeader('content-type', 'text/html; charset=utf-8');
+  if (path === ROUTES.read || path === ROUTES.write) return path;
+  if (path === ROUTES.login || path === ROUTES.cookieless) res.end('ok');
+  else {
+    res.statusCode = 404;
+    res.end('Not Found');
+  }
+  return undefined;
+}
 
 /** The read route's page, as in the seed's home.html (HTML-escaped name). */
 export function homePage(name: string): string {

@@ -5,19 +5,14 @@
  * `Vary: Cookie` on the pages that depend on it.
  */
 import { createServer } from 'node:http';
-import { ROUTES, homePage, type AppContext, type RunningApp } from './common.ts';
+import { ROUTES, homePage, referenceRoute, type AppContext, type RunningApp } from './common.ts';
 
 export function starter(sessionFloor: boolean) {
   return async function start(_ctx: AppContext): Promise<RunningApp> {
     let visits = 0;
     const server = createServer((req, res) => {
-      const path = req.url?.split('?')[0];
-      res.setHeader('content-type', 'text/html; charset=utf-8');
-      if (path === ROUTES.login || path === ROUTES.cookieless) return void res.end('ok');
-      if (path !== ROUTES.read && path !== ROUTES.write) {
-        res.statusCode = 404;
-        return void res.end('Not Found');
-      }
+      const path = referenceRoute(req, res);
+      if (path === undefined) return;
       if (sessionFloor && req.headers.cookie !== undefined) res.setHeader('vary', 'Cookie');
       res.end(path === ROUTES.read ? homePage('Guest') : `visits ${++visits}`);
     });

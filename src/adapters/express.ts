@@ -60,8 +60,6 @@ export function csrfProtection(manager: AppSessionManager): RequestHandler {
 
 /** Sessions of requests whose `session` is read through the accessor below. */
 const attached = new WeakMap<object, Session<AppSessionData>>();
-/** Per shared request prototype: whether it carries the accessor. */
-const withAccessor = new WeakMap<object, boolean>();
 /** Per direct prototype of a request (Express's per-app `app.request`): whether `req.session` reaches the accessor. */
 const throughAccessor = new WeakMap<object, boolean>();
 
@@ -91,21 +89,16 @@ function accessorAbove(req: Request): boolean {
   for (let p = Object.getPrototypeOf(req) as object; p !== shared; p = Object.getPrototypeOf(p) as object) {
     if (Object.hasOwn(p, 'session')) return false;
   }
-  let installed = withAccessor.get(shared);
-  if (installed === undefined) {
-    installed = !Object.hasOwn(shared, 'session');
-    if (installed) {
-      Object.defineProperty(shared, 'session', {
-        configurable: true,
-        get(this: object) {
-          return attached.get(this);
-        },
-        set(this: object, value: unknown) {
-          Object.defineProperty(this, 'session', { value, writable: true, configurable: true, enumerable: true });
-        },
-      });
-    }
-    withAccessor.set(shared, installed);
-  }
-  return installed;
+  // Another app (or sub-app) may have installed it already; anything else named `session` there is left alone.
+  if (!Object.hasOwn(shared, 'session')) Object.defineProperty(shared, 'session', { configurable: true, get: readSession, set: ownSession });
+  return Object.getOwnPropertyDescriptor(shared, 'session')?.get === readSession;
+}
+
+function readSession(this: object): Session<AppSessionData> | undefined {
+  return attached.get(this);
+}
+
+/** `req.session = value` on a request: an ordinary own property, as without the accessor. */
+function ownSession(this: object, value: unknown): void {
+  Object.defineProperty(this, 'session', { value, writable: true, configurable: true, enumerable: true });
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { errorAnswer } from './error-answer.js';
 import { applySessionHeaders, type CommitResult, type HeaderTarget, type SessionManager } from '../core/manager.js';
 import { onFirstChange, type Session, type SessionDataShape } from '../core/session.js';
@@ -185,7 +185,11 @@ function warnLateChange(): void {
  * const session = await sessions.load(req.headers.cookie, loadContext(req));
  */
 export function loadContext(req: IncomingMessage) {
-  return { userAgent: req.headers['user-agent'] };
+  return contextOf(req.headers);
+}
+
+function contextOf(headers: IncomingHttpHeaders) {
+  return { userAgent: headers['user-agent'] };
 }
 
 /**
@@ -207,7 +211,7 @@ export function loadThen<Data extends SessionDataShape>(
   try {
     // `req.headers` is a getter; on Express's requests every property read is a slow lookup.
     const headers = req.headers;
-    found = manager.loadMaybeSync(headers.cookie, { userAgent: headers['user-agent'] });
+    found = manager.loadMaybeSync(headers.cookie, contextOf(headers));
   } catch (err) {
     sendSessionError(res, err);
     return;

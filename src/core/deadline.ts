@@ -35,7 +35,7 @@ function sweep(): void {
  * `error()` once `ms` have passed. Mapping the failure here spares the caller a `catch` layer:
  * each promise layer is one more microtask hop on every store call.
  */
-export function withDeadline<T>(promise: Promise<T>, ms: number, error: () => Error, failure: (reason: unknown) => unknown = (reason) => reason): Promise<T> {
+export function withDeadline<T>(promise: Promise<T>, ms: number, error: () => Error, failure: (reason: unknown) => unknown): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const entry: Pending = { deadline: Date.now() + ms, reject, error };
     pending.add(entry);
