@@ -2,6 +2,7 @@
  * The `cloakroom` command: operate a session store from a shell or cron.
  * Exit codes: 0 success, 1 the store failed or could not be reached, 2 bad usage or store URL.
  */
+import { getPriority, setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
 import { SessionError } from '../core/errors.js';
 import { isStatelessStore, type SessionStore, type StatelessStore } from '../core/store.js';
@@ -13,11 +14,20 @@ export interface CliIO {
   stdout: ProgressStream;
   stderr: ProgressStream;
   env: Record<string, string | undefined>;
+  /**
+   * Lowers this process's CPU priority to `niceness` (never raises it) and returns the niceness
+   * in effect. The command's own default is `lowerPriority`; an embedder passing its own streams
+   * leaves this out, and its process keeps its priority.
+   */
+  renice?: (niceness: number) => number;
 }
 
 export const EXIT_OK = 0;
 export const EXIT_STORE_FAILED = 1;
 export const EXIT_USAGE = 2;
+
+/** clear-expired's niceness unless `--nice` says otherwise: the app's requests come first (a cron line's own `nice -n 19` is kept). */
+export const DEFAULT_NICENESS = 10;
 
 export const HELP = `Usage: cloakroom <command> [options]
 
@@ -28,6 +38,9 @@ Commands:
 Options:
   --store URL            The session store (default: $SESSION_STORE).
   --batch N              Sessions deleted per round trip by clear-expired (default 1000).
+  --nice N               clear-expired lowers its own CPU priority to niceness N, 0-19
+                         (default 10; 0 leaves it as started): the sweep then takes the
+                         CPU the app leaves idle instead of slowing its requests.
   --table NAME           Table of an SQL store (default cloakroom_sessions).
   --connect-timeout MS   Longest wait for the store to answer at startup (default 10000).
   --json                 stats: print {"live":N,"expired":N}.
@@ -47,7 +60,10 @@ class UsageError extends Error {}
  * @example
  * process.exitCode = await runCli(['stats', '--store', 'sqlite:./data/sessions.db']);
  */
-export async function runCli(argv: readonly string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, renice: lowerPriority },
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -57,6 +73,7 @@ export async function runCli(argv: readonly string[], io: CliIO = { stdout: proc
       options: {
         store: { type: 'string' },
         batch: { type: 'string' },
+        nice: { type: 'string' },
         table: { type: 'string' },
         'connect-timeout': { type: 'string' },
         json: { type: 'boolean' },
@@ -77,8 +94,10 @@ export async function runCli(argv: readonly string[], io: CliIO = { stdout: proc
 
   let batchSize: number;
   let connectTimeout: number;
+  let niceness: number;
   try {
     batchSize = positiveInteger('--batch', values.batch, 1000);
+    niceness = nicenessOf(values.nice);
     connectTimeout = positiveInteger('--connect-timeout', values['connect-timeout'], 10_000);
   } catch (err) {
     return usage(io, (err as Error).message);
@@ -102,7 +121,7 @@ export async function runCli(argv: readonly string[], io: CliIO = { stdout: proc
       io.stdout.write(values.json ? `${JSON.stringify({ live, expired })}\n` : `${store.name}\nlive: ${live}\nexpired: ${expired}\n`);
       return EXIT_OK;
     }
-    return await clearExpired(io, store, batchSize);
+    return await clearExpired(io, store, batchSize, niceness);
   } catch (err) {
     return failure(io, err);
   } finally {
@@ -111,7 +130,8 @@ export async function runCli(argv: readonly string[], io: CliIO = { stdout: proc
   }
 }
 
-async function clearExpired(io: CliIO, store: SessionStore, batchSize: number): Promise<number> {
+async function clearExpired(io: CliIO, store: SessionStore, batchSize: number, niceness: number): Promise<number> {
+  const priority = niceness > 0 ? reniced(io, niceness) : '';
   const started = Date.now();
   const now = Date.now();
   // Only a terminal gets a bar, and a bar needs a total: one count query first (cheap next to the deletes).
@@ -126,8 +146,42 @@ async function clearExpired(io: CliIO, store: SessionStore, batchSize: number): 
   const seconds = ((Date.now() - started) / 1000).toFixed(2);
   // Redis expires sessions by itself (native TTLs); what is left to clear there is the per-user index.
   const what = /^rediss?[+:]/.test(store.name) ? 'stale index entr' + (deleted === 1 ? 'y' : 'ies') + ' (Redis expires sessions itself)' : `expired session${deleted === 1 ? '' : 's'}`;
-  io.stdout.write(`Deleted ${deleted} ${what} from ${store.name} in ${seconds} s.\n`);
+  io.stdout.write(`Deleted ${deleted} ${what} from ${store.name} in ${seconds} s${priority}.\n`);
   return EXIT_OK;
+}
+
+/**
+ * Sets this process's niceness to `niceness` unless it already runs at that or lower priority
+ * (a cron line's own `nice -n 19` stays); returns the niceness in effect. Lowering one's own
+ * priority needs no privilege.
+ *
+ * @example
+ * lowerPriority(10); // then sweep
+ */
+export function lowerPriority(niceness: number): number {
+  const current = getPriority();
+  if (niceness <= current) return current;
+  setPriority(niceness);
+  return getPriority();
+}
+
+/** Applies `--nice` through the IO's renice, if it has one; the note for the summary line. */
+function reniced(io: CliIO, niceness: number): string {
+  if (!io.renice) return '';
+  try {
+    return ` (niceness ${io.renice(niceness)})`;
+  } catch (err) {
+    // The sweep still runs, at the priority it was started with.
+    io.stderr.write(`cloakroom: could not lower the CPU priority: ${err instanceof Error ? err.message : String(err)}\n`);
+    return '';
+  }
+}
+
+function nicenessOf(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_NICENESS;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 19) throw new UsageError(`--nice must be an integer from 0 to 19, not "${value}"`);
+  return n;
 }
 
 function stateless(name: string): string {

@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { SqliteStore } from '../../src/stores/sqlite.ts';
+import { DEFAULT_NICENESS, runCli } from '../../src/cli/main.ts';
 import { FileStore } from '../../src/stores/file.ts';
 import { PostgresStore } from '../../src/stores/postgres.ts';
 import { createRedisStoreFromUrl } from '../../src/stores/redis.ts';
@@ -75,6 +76,8 @@ describe('cloakroom CLI: usage', () => {
     [['stats', '--store', 'cookie:'], /cookie: keeps each session sealed inside its cookie: the server holds nothing to count/],
     [['clear-expired', '--store', 'mongodb://admin:hunter2@db.example/app'], /Bad session store URL "mongodb:\/\/admin:\*\*\*@db\.example\/app"[\s\S]*Accepted forms:[\s\S]*sqlite:PATH/],
     [['stats', '--store', 'tiered:memory:'], /exactly two URLs/],
+    [['clear-expired', '--store', 'memory:', '--nice', '20'], /--nice must be an integer from 0 to 19, not "20"/],
+    [['clear-expired', '--store', 'memory:', '--nice', 'low'], /--nice must be an integer from 0 to 19/],
   ];
   for (const [args, message] of usageErrors) {
     it(`${args.join(' ') || '(none)'} → exit 2 with a clear message`, async () => {
@@ -113,6 +116,41 @@ describe('cloakroom CLI: usage', () => {
   });
 });
 
+describe('cloakroom CLI: CPU priority of clear-expired', () => {
+  it('--nice N runs the sweep at niceness N; --nice 0 leaves the priority alone', async () => {
+    const url = `sqlite:${join(dir, 'nice.db')}`;
+    let r = await cli(['clear-expired', '--store', url, '--nice', '17']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Deleted 0 expired sessions from .* \(niceness 1[7-9]\)\.\n$/);
+    r = await cli(['clear-expired', '--store', url, '--nice', '0']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /niceness/);
+  });
+
+  it('lowerPriority only ever lowers: a process already at niceness 15 stays there', () => {
+    const script = `
+      import { getPriority, setPriority } from 'node:os';
+      const { lowerPriority } = await import('./src/cli/main.ts');
+      setPriority(15);
+      const kept = lowerPriority(10);
+      const lowered = lowerPriority(18);
+      console.log(JSON.stringify({ kept, lowered, now: getPriority() }));`;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repo, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { kept: 15, lowered: 18, now: 18 });
+  });
+
+  it('an embedder that passes its own streams keeps its priority', async () => {
+    let out = '';
+    const sink = { write: (s: string) => ((out += s), true), isTTY: false };
+    const before = getPriority();
+    const code = await runCli(['clear-expired', '--store', 'memory:', '--nice', '19'], { stdout: sink, stderr: sink, env: {} });
+    assert.equal(code, 0, out);
+    assert.equal(getPriority(), before);
+    assert.match(out, /^Deleted 0 expired sessions from memory: in \d+\.\d\d s\.\n$/);
+  });
+});
+
 const skipPostgres = await serviceOrSkip('postgres');
 const skipRedis = await serviceOrSkip('redis');
 
@@ -130,7 +168,8 @@ describe('cloakroom CLI on real stores', () => {
 
     r = await cli(['clear-expired', '--batch', '7'], { SESSION_STORE: url });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, new RegExp(`^Deleted 50 expired sessions from sqlite:${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} in \\d+\\.\\d\\d s\\.\\n$`));
+    assert.match(r.stdout, new RegExp(`^Deleted 50 expired sessions from sqlite:${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} in \\d+\\.\\d\\d s \\(niceness (\\d+)\\)\\.\\n$`));
+    assert.ok(Number(/niceness (\d+)/.exec(r.stdout)![1]) >= DEFAULT_NICENESS, 'the sweep ran at lowered CPU priority');
     assert.equal(r.stderr, '', 'no progress bar when stderr is not a terminal');
 
     r = await cli(['stats', '--store', url]);
