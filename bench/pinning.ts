@@ -24,14 +24,14 @@ export function setPinning(enabled: boolean): string {
   }
   // The server gets core 0 alone; the load generator (and anything else) the rest.
   plan = { server: '0', load: cores === 2 ? '1' : `1-${cores - 1}` };
-  // This process too (it runs the scale study's clear-expired sweep): beside the load
-  // generator, not on the server's core, as a sweep from cron on another core would be.
+  // This process too (it orchestrates, and logs in the measured sessions): beside the load
+  // generator, off the server's core. The scale study's clear-expired runs on the server's core.
   try {
     execFileSync('taskset', ['-a', '-p', '-c', plan.load, String(process.pid)], { stdio: 'ignore' });
   } catch {
     // Not fatal: the measured processes are pinned by their own spawn.
   }
-  return `server pinned to CPU ${plan.server}; load generator and the bench process itself (which runs the scale study's sweep) to CPU ${plan.load} (taskset)`;
+  return `server pinned to CPU ${plan.server}; load generator and the bench process itself to CPU ${plan.load} (taskset)`;
 }
 
 /** `command args` prefixed with `taskset -c <cpus>` for the role, when pinning is on. */

@@ -6,6 +6,7 @@
  *   npm run bench                  ~10 minutes on 2 cores; writes bench/RESULTS.md
  *   npm run bench -- --quick       seconds; a smoke test (writes nothing unless --out/--json)
  *   npm run bench -- --scale       adds the 1k / 1M stored-session and clear-expired study
+ *                                  (--scale=sqlite,redis: only those of sqlite, postgres, redis)
  *   options: --only=id,id  --rounds=N  --duration=S  --warmup=S  --connections=N
  *            --tool=wrk|autocannon  --out=FILE  --json=FILE  --no-profile
  *            --tsx (servers from the TypeScript source instead of the compiled build)
@@ -34,6 +35,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 interface Args {
   quick: boolean;
   scale: boolean;
+  /** The scale study's stores, when `--scale=` names some (default: all). */
+  scaleStores: string[] | undefined;
   only: string[] | undefined;
   rounds: number;
   duration: number;
@@ -61,7 +64,8 @@ function parseArgs(argv: string[]): Args {
   };
   return {
     quick,
-    scale: flag('scale'),
+    scale: flag('scale') || value('scale') !== undefined,
+    scaleStores: value('scale')?.split(','),
     only: value('only')?.split(','),
     rounds: num('rounds', quick ? 1 : 5),
     duration: num('duration', quick ? 1 : 2),
@@ -252,7 +256,7 @@ async function benchmark(args: Args, tool: LoadTool, pinning: string, ids: strin
   if (args.scale) {
     log('scale study');
     try {
-      results.scale = await runScale(tool, log);
+      results.scale = await runScale(tool, log, args.scaleStores);
     } catch (err) {
       results.scale = { rows: [], sweeps: [], note: failed('scale study', err) };
     }
