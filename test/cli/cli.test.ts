@@ -140,6 +140,20 @@ describe('cloakroom CLI: CPU priority of clear-expired', () => {
     assert.deepEqual(JSON.parse(r.stdout), { kept: 15, lowered: 18, now: 18 });
   });
 
+  it('a priority that cannot be lowered is reported, and the sweep still runs', async () => {
+    let out = '';
+    let err = '';
+    const stdout = { write: (s: string) => ((out += s), true), isTTY: false };
+    const stderr = { write: (s: string) => ((err += s), true), isTTY: false };
+    const renice = () => {
+      throw new Error('EACCES: permission denied');
+    };
+    const code = await runCli(['clear-expired', '--store', 'memory:'], { stdout, stderr, env: {}, renice });
+    assert.equal(code, 0, err);
+    assert.match(err, /^cloakroom: could not lower the CPU priority: EACCES: permission denied\n$/);
+    assert.match(out, /^Deleted 0 expired sessions from memory: in \d+\.\d\d s\.\n$/);
+  });
+
   it('an embedder that passes its own streams keeps its priority', async () => {
     let out = '';
     const sink = { write: (s: string) => ((out += s), true), isTTY: false };
