@@ -53,7 +53,9 @@ export async function openCloakroomStore(kind: StoreKind, ctx: AppContext, targe
   if (kind === 'sqlite') {
     const dir = target ? undefined : mkdtempSync(join(tmpdir(), 'cloakroom-bench-'));
     const Sqlite = storeClass(mod, 'SqliteStore');
-    const store = new Sqlite({ path: target ?? join(dir!, 'sessions.db') });
+    // BENCH_SQLITE_CHECKPOINTS=worker measures the store's `checkpoints: 'worker'` option (off by default, as in the store).
+    const checkpoints = process.env.BENCH_SQLITE_CHECKPOINTS;
+    const store = new Sqlite({ path: target ?? join(dir!, 'sessions.db'), ...(checkpoints ? { checkpoints } : {}) });
     await store.ready?.();
     return {
       store: countCalls(store, CLOAKROOM_METHODS, ctx.counts),

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -19,6 +19,83 @@ describeStoreConformance({
   setup: async () => new SqliteStore({ path: join(folder, 'conformance', 'sessions.db') }),
   dump: async (store) => JSON.stringify((store as SqliteStore).database.prepare('SELECT * FROM cloakroom_sessions').all()),
   synchronous: true,
+});
+
+describeStoreConformance({
+  name: 'sqlite, checkpoints in a worker thread',
+  setup: async () => new SqliteStore({ path: join(folder, 'conformance-worker', 'sessions.db'), checkpoints: 'worker' }),
+  dump: async (store) => JSON.stringify((store as SqliteStore).database.prepare('SELECT * FROM cloakroom_sessions').all()),
+  synchronous: true,
+});
+
+describe('sqlite store: WAL checkpoints in a worker thread', () => {
+  /** Whether `key`'s row is in the database file itself, i.e. checkpointed out of the WAL (read from a copy of the file alone). */
+  function inDatabaseFile(path: string, key: string): boolean {
+    const copy = `${path}.copy-${uniqueSuffix()}`;
+    copyFileSync(path, copy);
+    const db = new Database(copy);
+    try {
+      // Even the table may still be in the WAL only.
+      if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'cloakroom_sessions'").get() === undefined) return false;
+      return db.prepare('SELECT 1 FROM cloakroom_sessions WHERE key = ?').get(key) !== undefined;
+    } finally {
+      db.close();
+      for (const file of [copy, `${copy}-wal`, `${copy}-shm`]) rmSync(file, { force: true });
+    }
+  }
+
+  it("'worker' checkpoints writes into the database file by itself; the store's own connection waits for 10,000 pages", async () => {
+    const path = join(folder, 'ckpt-worker', 'sessions.db');
+    const store = new SqliteStore({ path, checkpoints: 'worker', checkpointInterval: 20 });
+    try {
+      assert.equal(store.database.pragma('wal_autocheckpoint', { simple: true }), 10_000);
+      const key = newStoreKey();
+      await store.create(key, sampleRecord({ username: 'ada' }));
+      const deadline = Date.now() + 3000;
+      while (!inDatabaseFile(path, key) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.ok(inDatabaseFile(path, key), 'the write reached the database file within 3 s');
+    } finally {
+      await store.close();
+    }
+    assert.equal(store.database.open, false);
+  });
+
+  it("'inline' (the default) leaves SQLite's own auto-checkpoint at 1,000 pages", async () => {
+    const path = join(folder, 'ckpt-inline', 'sessions.db');
+    const store = new SqliteStore({ path });
+    try {
+      assert.equal(store.database.pragma('wal_autocheckpoint', { simple: true }), 1000);
+      // Below 1,000 pages nothing checkpoints inline: the write stays in the WAL.
+      const key = newStoreKey();
+      await store.create(key, sampleRecord({ username: 'ada' }));
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(inDatabaseFile(path, key), false);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('close() stops the worker: the data is all there when the file is opened again', async () => {
+    const path = join(folder, 'ckpt-close', 'sessions.db');
+    const store = new SqliteStore({ path, checkpoints: 'worker' });
+    const key = newStoreKey();
+    await store.create(key, sampleRecord({ kept: true }));
+    const started = Date.now();
+    await store.close();
+    assert.ok(Date.now() - started < 2500, 'close waited for the worker at most its 2 s bound');
+    const again = new SqliteStore({ path });
+    try {
+      assert.deepEqual((await again.get(key, Date.now()))?.data, { kept: 'true' });
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('bad checkpoint options are a configuration error at startup', () => {
+    const path = join(folder, 'ckpt-bad', 'sessions.db');
+    assert.throws(() => new SqliteStore({ path, checkpoints: 'later' as never }), { code: 'ERR_SESSION_CONFIG' });
+    assert.throws(() => new SqliteStore({ path, checkpoints: 'worker', checkpointInterval: 0 }), { code: 'ERR_SESSION_CONFIG' });
+  });
 });
 
 describe('sqlite store specifics', () => {
