@@ -182,7 +182,7 @@ export class SqliteStore extends InProcessStore {
     };
     // Last, once nothing above can throw: the worker's connection opens a file that exists, in WAL mode.
     const inMemory = path === ':memory:' || path === '';
-    this.#checkpoints = checkpoints === 'worker' && this.#ownsDatabase && !inMemory ? BackgroundCheckpoints.start(db, path, checkpointInterval) : undefined;
+    this.#checkpoints = checkpoints === 'worker' && this.#ownsDatabase && !inMemory ? BackgroundCheckpoints.start(db, resolve(path), checkpointInterval) : undefined;
   }
 
   /** Resolves at once: the file was opened and the table created by the constructor. */
