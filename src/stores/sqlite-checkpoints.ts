@@ -45,6 +45,8 @@ parentPort.once('message', () => { clearInterval(timer); db.close(); parentPort.
  */
 export class BackgroundCheckpoints {
   readonly #worker: Worker;
+  /** Settles when the worker has exited, asked to or not (a crashed worker must not hang `close()`). */
+  readonly #exited: Promise<unknown>;
   #closing = false;
 
   /**
@@ -66,22 +68,22 @@ export class BackgroundCheckpoints {
     db.pragma(`wal_autocheckpoint = ${SAFETY_NET_PAGES}`);
     this.#worker = worker;
     // A background helper: it must not keep the process alive.
-    this.#worker.unref();
+    worker.unref();
+    this.#exited = once(worker, 'exit').catch(() => undefined);
     const fallBack = () => {
       if (!this.#closing && db.open) db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_PAGES}`);
     };
-    this.#worker.on('error', fallBack);
-    this.#worker.on('exit', fallBack);
+    worker.on('error', fallBack);
+    worker.on('exit', fallBack);
   }
 
   /** Stops the worker (its connection closed cleanly); terminated if it does not stop within 2 s. Call before closing `db`. */
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    const exited = once(this.#worker, 'exit').catch(() => undefined);
     this.#worker.postMessage('close');
     const timer = setTimeout(() => void this.#worker.terminate(), 2000);
-    await exited;
+    await this.#exited;
     clearTimeout(timer);
   }
 }

@@ -181,8 +181,7 @@ export class SqliteStore extends InProcessStore {
       destroy: (key) => void this.#destroy.run(key),
     };
     // Last, once nothing above can throw: the worker's connection opens a file that exists, in WAL mode.
-    const inMemory = path === ':memory:' || path === '';
-    this.#checkpoints = checkpoints === 'worker' && this.#ownsDatabase && !inMemory ? BackgroundCheckpoints.start(db, resolve(path), checkpointInterval) : undefined;
+    this.#checkpoints = checkpoints === 'worker' && this.#ownsDatabase && !isInMemory(path) ? BackgroundCheckpoints.start(db, resolve(path), checkpointInterval) : undefined;
   }
 
   /** Resolves at once: the file was opened and the table created by the constructor. */
@@ -229,8 +228,13 @@ export class SqliteStore extends InProcessStore {
   }
 }
 
+/** better-sqlite3 opens a private in-memory database for these: no file, no WAL. */
+function isInMemory(path: string): boolean {
+  return path === ':memory:' || path === '';
+}
+
 function openDatabase(path: string, busyTimeout: number, name: string): Database.Database {
-  const inMemory = path === ':memory:' || path === '';
+  const inMemory = isInMemory(path);
   try {
     if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
     const db = new Database(path);

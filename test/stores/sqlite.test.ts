@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describeStoreConformance, newStoreKey, sampleChange, sampleRecord } from '../../src/testing/index.ts';
 import { SqliteStore, sqliteSchemaSql } from '../../src/stores/sqlite.ts';
+import { BackgroundCheckpoints } from '../../src/stores/sqlite-checkpoints.ts';
 import { uniqueSuffix } from '../helpers/services.ts';
 import { redactUrl } from '../../src/stores/sql-shared.ts';
 import { SessionManager } from '../../src/core/manager.ts';
@@ -88,6 +89,24 @@ describe('sqlite store: WAL checkpoints in a worker thread', () => {
       assert.deepEqual((await again.get(key, Date.now()))?.data, { kept: 'true' });
     } finally {
       await again.close();
+    }
+  });
+
+  it('a worker that cannot open the database leaves checkpoints inline, and close() still returns', { timeout: 10_000 }, async () => {
+    const db = new Database(join(folder, 'ckpt-fallback.db'));
+    try {
+      const checkpoints = BackgroundCheckpoints.start(db, join(folder, 'no-such-folder', 'missing.db'), 20);
+      assert.ok(checkpoints);
+      assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 10_000);
+      const deadline = Date.now() + 3000;
+      while (db.pragma('wal_autocheckpoint', { simple: true }) !== 1000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 1000, "back to SQLite's default once the worker is gone");
+      await new Promise((r) => setTimeout(r, 300)); // the worker has exited by now, before close() is asked
+      const started = Date.now();
+      await checkpoints.close();
+      assert.ok(Date.now() - started < 1000, `close took ${Date.now() - started} ms`);
+    } finally {
+      db.close();
     }
   });
 
