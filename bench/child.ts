@@ -11,15 +11,16 @@ export interface Snapshot {
   counts: CallCounts;
 }
 
-const SERVER = fileURLToPath(new URL('./server.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * The server entry point and the Node flags to run it: the compiled build when BENCH_BUILD_DIR
- * is set (bench/compile.ts; what `npm run bench` uses), else the TypeScript source under tsx.
+ * A repository script (by its source path, e.g. `bench/server.ts`) and the Node flags to run it:
+ * the compiled build when BENCH_BUILD_DIR is set (bench/compile.ts; what `npm run bench` uses),
+ * else the TypeScript source under tsx.
  */
-function entry(): { script: string; loader: string[] } {
+export function scriptEntry(sourcePath: string): { script: string; loader: string[] } {
   const build = process.env.BENCH_BUILD_DIR;
-  return build ? { script: join(build, 'bench', 'server.js'), loader: [] } : { script: SERVER, loader: ['--import', 'tsx'] };
+  return build ? { script: join(build, sourcePath.replace(/\.ts$/, '.js')), loader: [] } : { script: join(ROOT, sourcePath), loader: ['--import', 'tsx'] };
 }
 
 /**
@@ -44,7 +45,7 @@ export class ServerChild {
 
   /** Spawns `bench/server.ts <id>`; rejects with the child's reason when it fails or takes over `timeoutMs`. */
   static start(id: string, nodeArgs: string[] = [], timeoutMs = 30_000, env: Record<string, string> = {}): Promise<ServerChild> {
-    const { script, loader } = entry();
+    const { script, loader } = scriptEntry('bench/server.ts');
     const [command, args] = pinned('server', process.execPath, [...SERVER_NODE_FLAGS, ...nodeArgs, ...loader, script, id]);
     const child = spawn(command, args, {
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],

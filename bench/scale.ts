@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configById } from './configs.ts';
-import { ServerChild } from './child.ts';
+import { ServerChild, scriptEntry } from './child.ts';
 import { loginCookies } from './login.ts';
 import { runLoad, type LoadResult, type LoadTool } from './load.ts';
 import { ROUTES, repoModuleUrl } from './apps/common.ts';
@@ -162,8 +162,7 @@ async function redisBackend(): Promise<Backend> {
  * and a SQLite reader timed in-process saw its p99 move by under 1.4×.
  */
 function clearExpiredCommand(args: string[]): Promise<{ deleted: number; niceness: string }> {
-  const build = process.env.BENCH_BUILD_DIR;
-  const [script, loader] = build ? [join(build, 'src', 'cli', 'index.js'), []] : [join(ROOT, 'src', 'cli', 'index.ts'), ['--import', 'tsx']];
+  const { script, loader } = scriptEntry('src/cli/index.ts');
   const [command, argv] = pinned('server', process.execPath, [...loader, script, 'clear-expired', ...args]);
   return new Promise((resolve, reject) => {
     execFile(command, argv, { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
