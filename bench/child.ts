@@ -8,6 +8,8 @@ import { pinned } from './pinning.ts';
 export interface Snapshot {
   /** Microseconds of user + system CPU this process has used. */
   cpu: number;
+  /** Milliseconds this process has spent paused for garbage collection. */
+  gcMs: number;
   counts: CallCounts;
 }
 
@@ -79,8 +81,9 @@ export class ServerChild {
   }
 
   snapshot(timeoutMs = 10_000): Promise<Snapshot> {
-    return this.#ask<{ cpu: { user: number; system: number }; counts?: CallCounts }>({ type: 'snapshot' }, timeoutMs).then((m) => ({
+    return this.#ask<{ cpu: { user: number; system: number }; gcMs?: number; counts?: CallCounts }>({ type: 'snapshot' }, timeoutMs).then((m) => ({
       cpu: m.cpu.user + m.cpu.system,
+      gcMs: m.gcMs ?? 0,
       counts: m.counts ?? {},
     }));
   }

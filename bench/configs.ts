@@ -32,10 +32,10 @@ export interface BenchConfig {
 const CORE = ['src/core/manager.ts', 'src/adapters/node.ts'];
 
 export const CONFIGS: BenchConfig[] = [
-  { id: 'node', label: 'bare node:http', role: 'bare', baseline: 'node', requires: [], services: [], counted: false, start: async () => (await import('./apps/node-bare.ts')).starter(false) },
+  { id: 'node', label: 'bare node:http', role: 'bare', baseline: 'node', requires: [], services: [], counted: false, start: async () => (await import('./apps/node-bare.ts')).starter('bare') },
   {
     id: 'node-floor', label: 'node:http + Cookie header read + Vary: Cookie', role: 'reference', baseline: 'node', requires: [], services: [], counted: false,
-    start: async () => (await import('./apps/node-bare.ts')).starter(true),
+    start: async () => (await import('./apps/node-bare.ts')).starter('floor'),
   },
   {
     id: 'cr-node-memory', label: 'cloakroom · node:http · memory', role: 'cloakroom', baseline: 'node', peer: 'es-memory',
@@ -63,6 +63,10 @@ export const CONFIGS: BenchConfig[] = [
     start: async () => (await import('./apps/cloakroom-node.ts')).starter('cookie'),
   },
   { id: 'iron', label: 'iron-session · node:http', role: 'peer', baseline: 'node', requires: [], services: [], counted: false, start: async () => (await import('./apps/iron-session.ts')).start },
+  {
+    id: 'node-reparent', label: 'node:http + Object.setPrototypeOf(req, res) per request, as Express does', role: 'reference', baseline: 'node', requires: [], services: [], counted: false,
+    start: async () => (await import('./apps/node-bare.ts')).starter('reparent'),
+  },
   { id: 'express', label: 'bare Express', role: 'bare', baseline: 'express', requires: [], services: [], counted: false, start: async () => (await import('./apps/express-bare.ts')).starter(false) },
   {
     id: 'express-noop', label: 'Express + one empty middleware', role: 'reference', baseline: 'express', requires: [], services: [], counted: false,

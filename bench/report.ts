@@ -113,8 +113,9 @@ export function renderResults(r: BenchResults): string {
   p(`- Load: ${r.tool}, in its own process; ${r.settings.connections} connections, one session per connection (each connection sends its own valid session cookie); every server on 127.0.0.1 in its own child process; ${r.settings.pinning ?? 'not pinned'}.`);
   p(`- Each configuration × scenario: ${r.settings.warmupSeconds} s warm-up, then ${r.settings.rounds} runs of ${r.settings.durationSeconds} s, interleaved (all configurations in turn, then again). Figures are **medians** of the runs.`);
   p('- **CPU µs/req** = the server process\'s own CPU time (`process.cpuUsage()`, user + system, all its threads) over the measured window ÷ requests completed. The load generator shares the 2 cores and saturates first on the fastest servers, so CPU per request is the fairer cost; req/s is reported beside it. Redis\'s own CPU is not included in any row. Every server runs with `--max-semi-space-size=64` (a 64 MB young generation, a common production setting): with Node\'s default 16 MB, GC timing made the Express rows swing by ±5–15 µs/req between runs of the same server; with it, by ±1–5.');
+  p('- **GC µs/req** = the time the server\'s main thread spent paused for garbage collection (the durations of V8\'s `gc` performance entries) ÷ requests: a part of CPU µs/req, shown because it is where re-parented requests lose their time (see "Where Express\'s cost goes").');
   p('- **added** = µs/req over the same scenario on the configuration\'s own bare framework (node:http, Express or Fastify): the median of the per-round differences (each round runs the two back to back), ± half the min–max range of those differences (a noise indicator).');
-  p('- **Reference rows** (no session at all): *Express + one empty middleware* is the least any session middleware can add on Express; *node:http + Cookie header read + Vary: Cookie* is the work no session library can skip. Both should add ~0: what they show instead is the noise of this machine at that point of the run. *node:http + one HGETALL per read* does the Redis round trips a Redis-backed session cannot skip (one HGETALL of a session-shaped hash per read, plus one HSET per write, through the Redis store\'s own ioredis settings) and nothing else: the floor under the Redis rows, i.e. what the driver and the socket cost.');
+  p('- **Reference rows** (no session at all): *Express + one empty middleware* is the least any session middleware can add on Express; *node:http + Cookie header read + Vary: Cookie* is the work no session library can skip. Both should add ~0: what they show instead is the noise of this machine at that point of the run. *node:http + one HGETALL per read* does the Redis round trips a Redis-backed session cannot skip (one HGETALL of a session-shaped hash per read, plus one HSET per write, through the Redis store\'s own ioredis settings) and nothing else: the floor under the Redis rows, i.e. what the driver and the socket cost. *node:http + Object.setPrototypeOf(req, res)* does only what Express does to every request before any middleware runs: it gives `req` and `res` its own prototypes.');
   p('- Bare servers get a dummy cookie of the same length in read/write, so every configuration parses the same headers. In *cookieless*, iron-session\'s handler never calls `getIronSession` (it has no middleware), so its row equals bare node:http by construction.');
   p('- Session settings: cloakroom defaults (rolling expiry with `touchAfter` 3600 s, so a read does not write); express-session with `resave: false, saveUninitialized: false` (its recommended settings); @fastify/session with `saveUninitialized: false`; iron-session defaults.');
   p();
@@ -159,23 +160,25 @@ export function renderResults(r: BenchResults): string {
   }
   p();
 
+  for (const line of expressCostSection(lookup, byId)) p(line);
+
   for (const scenario of SCENARIOS) {
     p(`## Scenario: ${scenario}`);
     p();
     p(scenarioBlurb(scenario));
     p();
-    p('| configuration | req/s | p50 ms | p99 ms | CPU µs/req | added µs/req | req/s ÷ bare node:http | req/s ÷ peer (peer) | errors |');
-    p('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    p('| configuration | req/s | p50 ms | p99 ms | CPU µs/req | GC µs/req | added µs/req | req/s ÷ bare node:http | req/s ÷ peer (peer) | errors |');
+    p('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const c of r.configs) {
       const cell = c.cells[scenario];
       if (!cell) {
-        p(`| ${c.label} | ${c.status} | | | | | | | |`);
+        p(`| ${c.label} | ${c.status} | | | | | | | | |`);
         continue;
       }
       const peerCell = c.peer ? lookup(c.peer, scenario) : undefined;
       const peerText = c.peer ? `${x(ratio(cell.rps, peerCell?.rps))} (${byId.get(c.peer)?.label ?? c.peer})` : '';
       p(
-        `| ${c.label} | ${f0(cell.rps)} | ${f2(cell.p50)} | ${f2(cell.p99)} | ${f1(cell.cpuPerReq)} ± ${f1(cell.cpuSpread)} | ${c.role === 'bare' ? '' : signed(added(lookup, c.id, scenario))} | ${x(ratio(cell.rps, lookup('node', scenario)?.rps))} | ${peerText} | ${cell.errors} |`,
+        `| ${c.label} | ${f0(cell.rps)} | ${f2(cell.p50)} | ${f2(cell.p99)} | ${f1(cell.cpuPerReq)} ± ${f1(cell.cpuSpread)} | ${f1(cell.gcPerReq)} | ${c.role === 'bare' ? '' : signed(added(lookup, c.id, scenario))} | ${x(ratio(cell.rps, lookup('node', scenario)?.rps))} | ${peerText} | ${cell.errors} |`,
       );
     }
     p();
@@ -246,6 +249,35 @@ export function renderResults(r: BenchResults): string {
   }
   p();
   return out.join('\n');
+}
+
+/**
+ * Where the Express rows' cost goes, from this run's figures: how much of bare Express's cost over
+ * node:http the re-parenting reference row reproduces on its own, and the GC pause share of each.
+ */
+function expressCostSection(lookup: Lookup, byId: Map<string, ConfigResult>): string[] {
+  const node = lookup('node', 'read');
+  const reparent = lookup('node-reparent', 'read');
+  const express = lookup('express', 'read');
+  if (!node || !reparent || !express) return [];
+  const rows = ['node', 'node-reparent', 'express', 'express-noop', 'cr-express-memory', 'cr-node-memory']
+    .map((id) => ({ id, cell: lookup(id, 'read') }))
+    .filter((row): row is { id: string; cell: Cell } => row.cell !== undefined);
+  const expressOver = express.cpuPerReq - node.cpuPerReq;
+  const reparentOver = added(lookup, 'node-reparent', 'read');
+  const out = [
+    '## Where Express\'s cost goes (read scenario)',
+    '',
+    `Bare Express costs ${f1(expressOver)} µs/req more than bare node:http. Giving \`req\` and \`res\` a prototype of their own per request, as Express does before any middleware runs, adds ${signed(reparentOver)} µs/req to node:http by itself` +
+      (reparentOver !== undefined && expressOver > 0 ? ` (${Math.round((100 * reparentOver) / expressOver)}% of Express\'s extra cost)` : '') +
+      `, and its GC pause goes from ${f1(node.gcPerReq)} to ${f1(reparent.gcPerReq)} µs/req. Re-parented requests outlive young-generation collections, so every object kept reachable from an Express request is copied by the collector, which is part of why the same session work adds more on Express than on node:http.`,
+    '',
+    '| configuration | CPU µs/req | GC µs/req |',
+    '|---|---:|---:|',
+    ...rows.map(({ id, cell }) => `| ${byId.get(id)?.label ?? id} | ${f1(cell.cpuPerReq)} | ${f1(cell.gcPerReq)} |`),
+    '',
+  ];
+  return out;
 }
 
 function writesPerRequest(calls: Record<string, number>): number {

@@ -10,6 +10,8 @@ export interface RunSample {
   p99: number;
   /** Server CPU µs per request in the measured window. */
   cpuPerReq: number;
+  /** Server GC pause µs per request in the measured window (part of cpuPerReq). */
+  gcPerReq: number;
   requests: number;
   errors: number;
   /** Store calls per request, by method, in the measured window. */
@@ -24,6 +26,8 @@ export interface Cell {
   cpuPerReq: number;
   /** Half the min–max range of cpuPerReq over the runs. */
   cpuSpread: number;
+  /** Median GC pause µs per request. */
+  gcPerReq: number;
   /** Store calls per request (median of the runs), by method. */
   calls: Record<string, number>;
   errors: number;

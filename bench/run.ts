@@ -117,7 +117,7 @@ async function measure(live: Live, scenario: Scenario, tool: LoadTool, args: Arg
   const requests = Math.max(1, load.requests);
   const calls: Record<string, number> = {};
   for (const [method, n] of Object.entries(after.counts)) calls[method] = (n - (before.counts[method] ?? 0)) / requests;
-  return { rps: load.rps, p50: load.p50, p99: load.p99, cpuPerReq: (after.cpu - before.cpu) / requests, requests: load.requests, errors: load.errors, calls };
+  return { rps: load.rps, p50: load.p50, p99: load.p99, cpuPerReq: (after.cpu - before.cpu) / requests, gcPerReq: ((after.gcMs - before.gcMs) * 1000) / requests, requests: load.requests, errors: load.errors, calls };
 }
 
 function summarize(samples: RunSample[]): Cell {
@@ -131,6 +131,7 @@ function summarize(samples: RunSample[]): Cell {
     p99: median(samples.map((s) => s.p99)),
     cpuPerReq: median(samples.map((s) => s.cpuPerReq)),
     cpuSpread: halfRange(samples.map((s) => s.cpuPerReq)),
+    gcPerReq: median(samples.map((s) => s.gcPerReq ?? 0)),
     calls,
     errors: samples.reduce((a, s) => a + s.errors, 0),
   };

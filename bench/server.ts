@@ -2,17 +2,25 @@
  * One benchmark server in its own process: `node --import tsx bench/server.ts <config-id>`.
  * Listens on 127.0.0.1:0 and talks to `bench/run.ts` over IPC:
  *   → { type: 'ready', port }            once listening
- *   ← { type: 'snapshot', seq }          → { type: 'snapshot', seq, cpu, counts }
+ *   ← { type: 'snapshot', seq }          → { type: 'snapshot', seq, cpu, gcMs, counts }
  *   ← { type: 'profile-start', seq }     starts the V8 CPU profiler (what --cpu-prof uses)
  *   ← { type: 'profile-stop', seq, path } writes the .cpuprofile to `path`
  *   ← { type: 'exit' }                   closes the store and exits
  * CPU is `process.cpuUsage()`: this process's own user + system time, every thread included.
+ * gcMs is the total duration of the garbage collections V8 reported (perf_hooks 'gc' entries):
+ * the time the main thread spent paused for GC, which the CPU figure includes.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import { configById } from './configs.ts';
 import type { CallCounts } from './apps/common.ts';
 
 const id = process.argv[2] ?? '';
 const send = (message: unknown) => process.send?.(message);
+
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
 
 async function main(): Promise<void> {
   const config = configById(id);
@@ -36,7 +44,7 @@ async function main(): Promise<void> {
   let profiler: import('node:inspector/promises').Session | undefined;
   process.on('message', (message: { type: string; seq?: number; path?: string }) => {
     const { type, seq } = message;
-    if (type === 'snapshot') send({ type, seq, cpu: process.cpuUsage(), counts: { ...counts } });
+    if (type === 'snapshot') send({ type, seq, cpu: process.cpuUsage(), gcMs, counts: { ...counts } });
     else if (type === 'profile-start') {
       void (async () => {
         const { Session } = await import('node:inspector/promises');
