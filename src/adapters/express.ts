@@ -1,9 +1,10 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { CSRF_HEADER } from '../core/csrf.js';
-import type { Session } from '../core/session.js';
 import { sentCsrfToken } from './csrf-token.js';
 import type { AppSessionData, AppSessionManager } from './types.js';
-import { commitSessionBeforeHeaders, loadThen, sendSessionError } from './node-response.js';
+import { commitSessionBeforeHeaders, loadContext, loadThen, sendSessionError, warnLateChange } from './node-response.js';
+import { SessionManager } from '../core/manager.js';
+import { onFirstChange, type Session } from '../core/session.js';
 import { instanceMethods, prototypeMethods, sharedPrototype } from './response-methods.js';
 import { IncomingMessage } from 'node:http';
 
@@ -30,12 +31,29 @@ export function session(manager: AppSessionManager): RequestHandler {
   // Not an async function: Express 5 wraps every returned promise, which costs more than the
   // whole session work on a request without a cookie.
   return (req: Request, res: Response, next: NextFunction) => {
+    if (withoutSessionCookie(req, manager) && exposeLater(req, res, manager)) {
+      next();
+      return;
+    }
     void loadThen(manager, req, res, (_req, _res, session: Session<AppSessionData>) => {
       exposeSession(req, session);
-      commitSessionBeforeHeaders(res, manager, session, prototypeMethods(res) ?? instanceMethods(res));
+      holdResponse(res, manager, session);
       next();
     });
   };
+}
+
+function holdResponse(res: Response, manager: AppSessionManager, session: Session<AppSessionData>): void {
+  commitSessionBeforeHeaders(res, manager, session, prototypeMethods(res) ?? instanceMethods(res));
+}
+
+/**
+ * True when the request certainly carries no session cookie (a substring test: a false "maybe"
+ * only takes the ordinary path). Such a request's session is blank and needs no store call.
+ */
+function withoutSessionCookie(req: Request, manager: AppSessionManager): boolean {
+  const cookie = req.headers.cookie;
+  return cookie === undefined || !cookie.includes(manager.cookie.name);
 }
 
 /**
@@ -58,8 +76,11 @@ export function csrfProtection(manager: AppSessionManager): RequestHandler {
   };
 }
 
-/** Sessions of requests whose `session` is read through the accessor below. */
-const attached = new WeakMap<object, Session<AppSessionData>>();
+/**
+ * Sessions of requests whose `session` is read through the accessor below; or, for a request
+ * without a session cookie whose session nobody has read yet, the manager that will make it.
+ */
+const attached = new WeakMap<object, Session<AppSessionData> | AppSessionManager>();
 /** Per direct prototype of a request (Express's per-app `app.request`): whether `req.session` reaches the accessor. */
 const throughAccessor = new WeakMap<object, boolean>();
 
@@ -71,14 +92,43 @@ const throughAccessor = new WeakMap<object, boolean>();
  * removes it again), exactly as without the accessor.
  */
 function exposeSession(req: Request, session: Session<AppSessionData>): void {
+  if (readsThroughAccessor(req)) attached.set(req, session);
+  else req.session = session;
+}
+
+/**
+ * For a request without a session cookie: makes `req.session` create its (blank) session on
+ * first read, and only then hold the response for it. Most such requests (assets, health
+ * checks, anonymous pages) never read it, and on Express even a blank session's few objects
+ * cost microseconds: everything reachable from a re-parented request is copied by the young
+ * generation's collector (see bench/RESULTS.md, "Where Express's cost goes"). False when the
+ * request is not shaped for it (no accessor, or `req.res` is not this response).
+ */
+function exposeLater(req: Request, res: Response, manager: AppSessionManager): boolean {
+  if (!readsThroughAccessor(req) || req.res !== res) return false;
+  attached.set(req, manager);
+  return true;
+}
+
+function readsThroughAccessor(req: Request): boolean {
   const direct = Object.getPrototypeOf(req) as object;
   let viaAccessor = throughAccessor.get(direct);
   if (viaAccessor === undefined) {
     viaAccessor = accessorAbove(req);
     throughAccessor.set(direct, viaAccessor);
   }
-  if (viaAccessor && !Object.hasOwn(req, 'session')) attached.set(req, session);
-  else req.session = session;
+  return viaAccessor && !Object.hasOwn(req, 'session');
+}
+
+/** The first read of a session left for later: made now, and the response held for it. */
+function sessionMadeLater(req: Request, manager: AppSessionManager): Session<AppSessionData> {
+  // Without a session cookie the load never waits for a store.
+  const session = manager.loadSync(req.headers.cookie, loadContext(req))!;
+  attached.set(req, session);
+  const { res } = req;
+  if (res && !res.headersSent) holdResponse(res, manager, session);
+  else onFirstChange(session, warnLateChange);
+  return session;
 }
 
 /** Installs the accessor on `req`'s shared prototype; false when the request is not shaped for it. */
@@ -94,8 +144,9 @@ function accessorAbove(req: Request): boolean {
   return Object.getOwnPropertyDescriptor(shared, 'session')?.get === readSession;
 }
 
-function readSession(this: object): Session<AppSessionData> | undefined {
-  return attached.get(this);
+function readSession(this: Request): Session<AppSessionData> | undefined {
+  const found = attached.get(this);
+  return found instanceof SessionManager ? sessionMadeLater(this, found) : found;
 }
 
 /** `req.session = value` on a request: an ordinary own property, as without the accessor. */

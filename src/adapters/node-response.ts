@@ -171,7 +171,7 @@ export function commitSessionBeforeHeaders<Data extends SessionDataShape>(
 }
 
 /** A change after the headers went out cannot reach the cookie: say so rather than lose it quietly. */
-function warnLateChange(): void {
+export function warnLateChange(): void {
   process.emitWarning(
     'A session was changed after the response headers were sent; the change is not saved. Change the session before writing the response.',
     'CloakroomLateSessionChange',

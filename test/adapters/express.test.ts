@@ -25,6 +25,7 @@ describe('express: how the response is held back', () => {
   const SECRET = 'express-held-response-secret-0123456789';
   let app: ServedApp;
   const owned: Record<string, string[]> = {};
+  const late: { same?: boolean; done?: () => void } = {};
 
   before(async () => {
     const sessions = new SessionManager<Record<string, unknown>>({ store: new MemoryStore({ sweepInterval: 0 }), secrets: SECRET });
@@ -56,6 +57,16 @@ describe('express: how the response is held back', () => {
       const replaced = req.session as unknown;
       delete (req as { session?: unknown }).session;
       res.json({ replaced, backToOurs: req.session === ours, n: ours.get('n') ?? null });
+    });
+    main.get('/late', (req, res) => {
+      owned.lateRequest = Object.hasOwn(req, 'session') ? ['session'] : [];
+      res.on('finish', () => {
+        const first = req.session;
+        late.same = first === req.session;
+        first.set('n', 9);
+        late.done?.();
+      });
+      res.send('sent before the session was read');
     });
     const sub = express(); // a mounted app re-parents req and res to its own prototypes
     sub.get('/set', (req, res) => {
@@ -113,6 +124,34 @@ describe('express: how the response is held back', () => {
       proto.end = unpatched;
     }
     assert.equal((await get('/read', first.cookie)).body, '7');
+  });
+
+  it('a request without a session cookie gets its session on first read, also alongside other cookies', async () => {
+    const saved = await get('/set?n=8', 'theme=dark; lang=en');
+    assert.ok(saved.cookie, 'the new session is saved and its cookie set');
+    assert.equal(saved.headers.get('vary'), 'Cookie');
+    assert.equal((await get('/read', `theme=dark; ${saved.cookie}`)).body, '8');
+    const untouched = await get('/late?untouched', 'theme=dark');
+    assert.equal(untouched.cookie, undefined);
+    assert.deepEqual(owned.lateRequest, [], 'no own property on the request');
+  });
+
+  it('a session first read after the response went out is still there, and a change to it is reported, not saved', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const finished = new Promise<void>((resolve) => (late.done = resolve));
+      const reply = await get('/late');
+      await finished;
+      await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on the next tick
+      assert.equal(reply.body, 'sent before the session was read');
+      assert.equal(reply.cookie, undefined);
+      assert.equal(late.same, true, 'the same session on every read');
+      assert.deepEqual(warnings, ['CloakroomLateSessionChange']);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('commits a change made inside a mounted sub-app before its redirect goes out', async () => {
