@@ -335,8 +335,8 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
       if (!session.expiresAtBrowserClose) result.setCookie = this.#cookieFor(session, s, now);
     }
     s.modified = false;
-    s.dirty.clear();
-    s.removed.clear();
+    s.dirty = null;
+    s.removed = null;
     s.replace = false;
     s.userIdChanged = false;
     return result;
@@ -448,7 +448,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
    */
   #writeKeepsCookie(session: Session<Data>, s: SessionState, now: number): boolean {
     if (!this.#rolling || this.#saveEveryRequest || s.cookieValue === null || s.replace) return false;
-    if (s.dirty.has(EXPIRY_KEY) || s.removed.has(EXPIRY_KEY)) return false;
+    if (s.dirty?.has(EXPIRY_KEY) || s.removed?.has(EXPIRY_KEY)) return false;
     if (this.#verified.get(s.cookieValue)?.current !== true) return false;
     return !this.#needsTouch(session, s, now);
   }
@@ -490,14 +490,14 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
 
   *#update(s: SessionState, expiresAt: number, now: number): Generator<StoreCall, void, unknown> {
     const set: Record<string, string> = {};
-    const source = s.replace ? s.raw.keys() : s.dirty.values();
+    const source = s.replace ? s.raw.keys() : (s.dirty ?? []);
     for (const k of source) {
       const raw = s.raw.get(k);
       if (raw !== undefined) setOwn(set, k, raw);
     }
     const change = {
       set,
-      unset: [...s.removed],
+      unset: s.removed ? [...s.removed] : [],
       replace: s.replace,
       expiresAt,
       lastSeenAt: now,

@@ -40,8 +40,10 @@ export interface SessionState {
   cookieValue: string | null;
   raw: Map<string, string>;
   decoded: Map<string, unknown>;
-  dirty: Set<string>;
-  removed: Set<string>;
+  /** Keys set since the last commit; null until the first (most requests write nothing). */
+  dirty: Set<string> | null;
+  /** Keys removed since the last commit; null until the first. */
+  removed: Set<string> | null;
   /** The handler called clear() or flush(): the stored data is replaced, not merged. */
   replace: boolean;
   modified: boolean;
@@ -164,8 +166,8 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
     const s = this.#s;
     s.raw.clear();
     s.decoded.clear();
-    s.dirty.clear();
-    s.removed.clear();
+    s.dirty = null;
+    s.removed = null;
     s.replace = true;
     changed(s);
     s.accessed = true;
@@ -220,7 +222,8 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
     changed(s);
     s.accessed = true;
     // Under a new ID every key is new: the whole data set is written.
-    for (const k of s.raw.keys()) s.dirty.add(k);
+    const dirty = (s.dirty ??= new Set());
+    for (const k of s.raw.keys()) dirty.add(k);
   }
 
   /**
@@ -399,8 +402,8 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
     const s = this.#s;
     s.raw.set(key, raw);
     s.decoded.delete(key); // re-read through JSON so get() returns what the next request sees
-    s.dirty.add(key);
-    s.removed.delete(key);
+    (s.dirty ??= new Set()).add(key);
+    s.removed?.delete(key);
     changed(s);
     s.accessed = true;
   }
@@ -410,8 +413,8 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
     if (!s.raw.has(key)) return false;
     s.raw.delete(key);
     s.decoded.delete(key);
-    s.dirty.delete(key);
-    s.removed.add(key);
+    s.dirty?.delete(key);
+    (s.removed ??= new Set()).add(key);
     changed(s);
     return true;
   }
@@ -457,8 +460,8 @@ export function blankState(now: number, hadCookie: boolean, userAgent: string | 
     cookieValue: null,
     raw,
     decoded: new Map(),
-    dirty: new Set(),
-    removed: new Set(),
+    dirty: null,
+    removed: null,
     replace: false,
     modified: false,
     accessed: false,
