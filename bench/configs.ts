@@ -103,7 +103,7 @@ export const CONFIGS: BenchConfig[] = [
 ];
 
 /** `--quick`: the smallest set that still exercises a bare server, cloakroom and a counted store. */
-export const QUICK_IDS = ['node', 'cr-node-memory', 'express', 'cr-express-memory'];
+export const QUICK_IDS = ['node', 'cr-node-memory', 'node-reparent', 'express', 'cr-express-memory'];
 
 export function configById(id: string): BenchConfig {
   const config = CONFIGS.find((c) => c.id === id);

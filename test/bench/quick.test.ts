@@ -68,8 +68,16 @@ describe('npm run bench -- --quick', { timeout: 180_000 }, () => {
     assert.ok(Math.abs(writes('write') - 1) < 0.01, `write writes ${writes('write')}`);
   });
 
-  it('writes a report with the tables and the targets', () => {
+  it('measures each server\'s GC pause per request', () => {
+    const cells = results.configs.flatMap((c) => Object.values(c.cells));
+    for (const cell of cells) assert.ok(Number.isFinite(cell.gcPerReq) && cell.gcPerReq >= 0, `GC µs/req ${cell.gcPerReq}`);
+    assert.ok(cells.some((cell) => cell.gcPerReq > 0), 'no garbage collection seen in any window');
+  });
+
+  it('writes a report with the tables, the targets and where Express\'s cost goes', () => {
     assert.match(markdown, /## Targets \(issue 4\)/);
+    assert.match(markdown, /## Where Express's cost goes \(read scenario\)\n\nBare Express costs [\d.]+ µs\/req more than bare node:http/);
+    assert.match(markdown, /\| node:http \+ Object\.setPrototypeOf\(req, res\) per request, as Express does \| [\d.]+ \| [\d.]+ \|/);
     assert.match(markdown, /\| bare node:http \| [\d,]+ \|/);
     assert.match(markdown, /\| cloakroom · node:http · memory \| read \| get 1\.00 \| 0\.00 \|/);
   });
