@@ -31,15 +31,22 @@ export function session(manager: AppSessionManager): RequestHandler {
   // Not an async function: Express 5 wraps every returned promise, which costs more than the
   // whole session work on a request without a cookie.
   return (req: Request, res: Response, next: NextFunction) => {
-    if (withoutSessionCookie(req, manager) && exposeLater(req, res, manager)) {
+    const headers = req.headers;
+    if (withoutSessionCookie(headers.cookie, manager) && exposeLater(req, res, manager)) {
       next();
       return;
     }
-    void loadThen(manager, req, res, (_req, _res, session: Session<AppSessionData>) => {
-      exposeSession(req, session);
-      holdResponse(res, manager, session);
-      next();
-    });
+    void loadThen(
+      manager,
+      req,
+      res,
+      (_req, _res, session: Session<AppSessionData>) => {
+        exposeSession(req, session);
+        holdResponse(res, manager, session);
+        next();
+      },
+      headers,
+    );
   };
 }
 
@@ -51,8 +58,7 @@ function holdResponse(res: Response, manager: AppSessionManager, session: Sessio
  * True when the request certainly carries no session cookie (a substring test: a false "maybe"
  * only takes the ordinary path). Such a request's session is blank and needs no store call.
  */
-function withoutSessionCookie(req: Request, manager: AppSessionManager): boolean {
-  const cookie = req.headers.cookie;
+function withoutSessionCookie(cookie: string | undefined, manager: AppSessionManager): boolean {
   return cookie === undefined || !cookie.includes(manager.cookie.name);
 }
 

@@ -196,7 +196,9 @@ function contextOf(headers: IncomingHttpHeaders) {
  * Loads the request's session and hands it to `use` — at once when no store call is pending
  * (no cookie, a forged one, a synchronous store), else once the store answers. A failed load
  * (thrown at once by a synchronous store, or rejected) gets its bounded answer (503) instead.
- * The shared first step of the node:http and Express adapters.
+ * The shared first step of the node:http and Express adapters. `headers`: the request's headers,
+ * when the caller has already read them (`req.headers` is a getter, and on Express's requests
+ * every property read is a slow lookup).
  *
  * @example
  * return loadThen(sessions, req, res, (req, res, session) => handler(req, res, session));
@@ -206,11 +208,10 @@ export function loadThen<Data extends SessionDataShape>(
   req: IncomingMessage,
   res: ServerResponse,
   use: (req: IncomingMessage, res: ServerResponse, session: Session<Data>) => void | Promise<void>,
+  headers: IncomingHttpHeaders = req.headers,
 ): void | Promise<void> {
   let found: Session<Data> | Promise<Session<Data>>;
   try {
-    // `req.headers` is a getter; on Express's requests every property read is a slow lookup.
-    const headers = req.headers;
     found = manager.loadMaybeSync(headers.cookie, contextOf(headers));
   } catch (err) {
     sendSessionError(res, err);
