@@ -17,7 +17,7 @@
  * cache until that session's next write or expiry (Django's `cached_db` has the same race);
  * within one process a generation counter prevents it.
  */
-import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
+import type { Awaitable, ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
 
 /**
  * Options of `new TieredStore()`.
@@ -153,7 +153,7 @@ export class TieredStore implements SessionStore {
    * the cache must not keep what the database no longer has). The generation moves before and
    * after the write, so a read whose database answer may predate the write never fills the cache.
    */
-  async #writeThrough<T>(key: string, write: () => Promise<T>): Promise<T> {
+  async #writeThrough<T>(key: string, write: () => Awaitable<T>): Promise<T> {
     this.#bump(key);
     try {
       return await write();
@@ -191,7 +191,7 @@ export class TieredStore implements SessionStore {
   }
 
   /** Runs a cache call; a throw becomes `{ ok: false }` and is logged once per burst. */
-  async #tryCache<T>(call: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
+  async #tryCache<T>(call: () => Awaitable<T>): Promise<{ ok: true; value: T } | { ok: false }> {
     try {
       const value = await call();
       if (this.#outageSince !== null) {
