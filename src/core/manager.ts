@@ -7,6 +7,7 @@ import { Session, type SessionContext, type SessionDataShape, type VerifiedCooki
 import { planCommit, type CommitPlan, type CommitPolicy } from './commit-plan.js';
 import { isStatelessStore, type Awaitable, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats } from './store.js';
 import { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './csrf.js';
+import type { AppSessionData } from '../index.js';
 
 /**
  * Options of `new SessionManager()`; every field but `store` and `secrets` has a default.
@@ -90,7 +91,9 @@ const MAX_CREATE_ATTEMPTS = 4;
 
 /**
  * The one session lifecycle every adapter calls: `load` before the handler, `commit` after it.
- * What a commit does is decided by `planCommit` (commit-plan.ts) and carried out here.
+ * What a commit does is decided by `planCommit` (commit-plan.ts) and carried out here. `Data`
+ * defaults to the app's `SessionData` augmentation, so `new SessionManager({ … })` is typed by
+ * it in every adapter (node:http and fetch included).
  *
  * @example
  * const sessions = new SessionManager({ store: new MemoryStore(), secrets: process.env.SESSION_SECRET! });
@@ -98,7 +101,7 @@ const MAX_CREATE_ATTEMPTS = 4;
  * session.set('username', 'ada');
  * const headers = await sessions.commit(session, { status: 302 });
  */
-export class SessionManager<Data extends SessionDataShape = Record<string, unknown>> {
+export class SessionManager<Data extends SessionDataShape = AppSessionData> {
   readonly store: SessionStore;
   readonly cookie: ResolvedCookieOptions;
   /** Set when sessions live in the cookie itself; `store` then refuses every call. */
