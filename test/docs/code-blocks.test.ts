@@ -1,5 +1,6 @@
 /**
- * Every ```ts block in README.md and docs/*.md type-checks against the current sources, as the
+ * Every ```ts block in README.md and docs/*.md (and in the module doc comment of src/extend.ts,
+ * the minimal adapter shown to adapter authors) type-checks against the current sources, as the
  * consumer code it shows: `cloakroom/…` imports resolve to src/ through tsconfig `paths` built
  * from package.json `exports` (so a private path such as `cloakroom/stores/sql-shared` does not
  * resolve), under the project's own strict compiler options.
@@ -31,6 +32,8 @@ import { sourcePaths } from '../helpers/source-paths.ts';
 const DIR = join(ROOT, '.cloakroom-test', `doc-blocks-${uniqueSuffix()}`);
 const APP = join(DIR, 'app.ts');
 const DOCS = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+// Module doc comments whose examples are whole modules, checked the same way (the ` * ` prefixes removed).
+const DOC_COMMENTS = ['src/extend.ts'];
 
 interface Block {
   doc: string;
@@ -41,17 +44,18 @@ interface Block {
 }
 
 function blocksOf(doc: string): Block[] {
-  const text = readFileSync(join(ROOT, doc), 'utf8');
+  let text = readFileSync(join(ROOT, doc), 'utf8');
+  if (doc.endsWith('.ts')) text = text.replace(/^ \* ?/gm, ''); // a doc comment's lines, unprefixed
   const blocks: Block[] = [];
   for (const m of text.matchAll(/^```ts([^\n]*)\n([\s\S]*?)^```$/gm)) {
     const line = text.slice(0, m.index).split('\n').length; // the fence's line
-    const file = join(DIR, `${basename(doc, '.md')}-${line}.ts`);
+    const file = join(DIR, `${basename(doc).replace(/\.(md|ts)$/, '')}-${line}.ts`);
     blocks.push({ doc, line, info: m[1]!.trim().split(/\s+/).filter(Boolean), source: m[2]!, file });
   }
   return blocks;
 }
 
-const ALL = DOCS.flatMap(blocksOf);
+const ALL = [...DOCS, ...DOC_COMMENTS].flatMap(blocksOf);
 const COMPILED = ALL.filter((b) => !b.info.includes('fragment'));
 
 /** Blocks that may share one program: grouped by the SessionData augmentation they make. */
@@ -83,6 +87,7 @@ describe('the ```ts blocks of README.md and docs/*.md', () => {
   it('are found (README.md and the API guide have some)', () => {
     assert.ok(ALL.some((b) => b.doc === 'README.md'));
     assert.ok(ALL.some((b) => b.doc === 'docs/API.md'));
+    for (const doc of DOC_COMMENTS) assert.ok(ALL.some((b) => b.doc === doc), doc);
   });
 
   it('type-check against the sources', { timeout: 600_000 }, () => {
