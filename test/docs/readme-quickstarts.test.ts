@@ -62,6 +62,10 @@ describe('README quickstarts run as written', () => {
   });
   after(() => rmSync(DIR, { recursive: true, force: true }));
 
+  it("README.md still opens with how to run the demo and the tests", () => {
+    assert.match(README, /^# cloakroom\n\n```sh\nnpm ci && npm start +#[^\n]*\nnpm test +#/);
+  });
+
   it('there is one per adapter', () => {
     assert.deepEqual(QUICKSTARTS.map(adapterOf).sort(), [...ADAPTERS].sort());
   });
