@@ -44,7 +44,7 @@ export interface SqliteStoreOptions {
   /**
    * Where WAL checkpoints run. `'inline'` (default): SQLite's auto-checkpoint, on the store's
    * connection, so the write that crosses 1,000 WAL pages also copies them into the database
-   * file and fsyncs it, blocking the event loop (measured 10–20 ms). `'worker'`: a worker thread
+   * file and fsyncs it, blocking the event loop (the cost is measured in docs/DESIGN-NOTES.md). `'worker'`: a worker thread
    * with its own connection checkpoints every `checkpointInterval` ms and the store's
    * connection checkpoints only past 10,000 pages (the safety net, and all that is left if the
    * worker fails). Ignored with `database` (its pragmas are yours) and for `:memory:`.
