@@ -2,6 +2,7 @@ import { isSessionError } from '../core/errors.js';
 import { CSRF_HEADER, isStateChangingMethod } from '../core/csrf.js';
 import type { SessionManager } from '../core/manager.js';
 import type { Session, SessionDataShape } from '../core/session.js';
+import type { HandlerSessionData } from './types.js';
 import { formCsrfToken, sessionErrorResponse, withSessionHeaders } from './web.js';
 
 export { sessionErrorResponse, withSessionHeaders } from './web.js';
@@ -29,14 +30,14 @@ export type FetchSessionHandler<Data extends SessionDataShape> = (request: Reque
  */
 export function withSession<Data extends SessionDataShape>(
   manager: SessionManager<Data>,
-  handler: FetchSessionHandler<Data>,
+  handler: FetchSessionHandler<HandlerSessionData<Data>>,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
     try {
       const session = await manager.load(request.headers.get('cookie'), { userAgent: request.headers.get('user-agent') ?? undefined });
       let response: Response;
       try {
-        response = await handler(request, session);
+        response = await handler(request, session as Session<HandlerSessionData<Data>>); // the same session, typed for the handler
       } catch (err) {
         if (!isSessionError(err)) {
           await manager.commitAfterThrow(session);
@@ -64,7 +65,7 @@ export function withSession<Data extends SessionDataShape>(
  *   const form = await request.formData();
  * });
  */
-export async function checkCsrf<Data extends SessionDataShape>(manager: SessionManager<Data>, request: Request, session: Session<Data>): Promise<void> {
+export async function checkCsrf<Data extends SessionDataShape>(manager: SessionManager<Data>, request: Request, session: Session<HandlerSessionData<Data>>): Promise<void> {
   if (!isStateChangingMethod(request.method)) return;
   const token = request.headers.get(CSRF_HEADER) ?? (await formCsrfToken(request));
   manager.checkCsrf(session, request.method, token);

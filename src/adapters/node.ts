@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SessionManager } from '../core/manager.js';
 import type { Session, SessionDataShape } from '../core/session.js';
+import type { HandlerSessionData } from './types.js';
 import { commitSessionBeforeHeaders, loadContext, loadThen, sendSessionError } from './node-response.js';
 import { isSessionError } from '../core/errors.js';
 
@@ -19,7 +20,7 @@ export async function attachSession<Data extends SessionDataShape>(
   manager: SessionManager<Data>,
   req: IncomingMessage,
   res: ServerResponse,
-): Promise<Session<Data> | null> {
+): Promise<Session<HandlerSessionData<Data>> | null> {
   let session: Session<Data>;
   try {
     session = await manager.loadNow(req.headers.cookie, loadContext(req));
@@ -28,7 +29,7 @@ export async function attachSession<Data extends SessionDataShape>(
     return null;
   }
   commitSessionBeforeHeaders(res, manager, session);
-  return session;
+  return session as Session<HandlerSessionData<Data>>;
 }
 
 /**
@@ -55,12 +56,12 @@ export type NodeSessionHandler<Data extends SessionDataShape> = (
  */
 export function withSession<Data extends SessionDataShape>(
   manager: SessionManager<Data>,
-  handler: NodeSessionHandler<Data>,
+  handler: NodeSessionHandler<HandlerSessionData<Data>>,
 ): (req: IncomingMessage, res: ServerResponse) => void | Promise<void> {
   const run = (req: IncomingMessage, res: ServerResponse, session: Session<Data>): void | Promise<void> => {
     commitSessionBeforeHeaders(res, manager, session);
     try {
-      const returned = handler(req, res, session);
+      const returned = handler(req, res, session as Session<HandlerSessionData<Data>>); // the same session, typed for the handler
       if (returned instanceof Promise) return returned.then(noop, (err: unknown) => handlerFailed(res, err));
     } catch (err) {
       handlerFailed(res, err);

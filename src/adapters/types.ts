@@ -1,6 +1,18 @@
 import type { SessionManager } from '../core/manager.js';
+import type { AppSessionData } from '../index.js';
 
-export type { AppSessionData } from '../index.js';
+export type { AppSessionData };
+
+/**
+ * The data type the node:http and fetch adapters give a handler: the manager's own when it was
+ * given one (`new SessionManager<{ n: number }>(…)`), else the app's `SessionData` augmentation,
+ * as the other adapters do.
+ *
+ * @example
+ * declare module 'cloakroom' { interface SessionData { username: string } }
+ * withSession(new SessionManager({ store, secrets }), (req, res, session) => session.get('username')); // string | undefined
+ */
+export type HandlerSessionData<Data> = [Record<string, unknown>] extends [Data] ? AppSessionData : Data;
 
 /**
  * The manager a framework adapter takes. Its data type is left open on purpose: the adapters

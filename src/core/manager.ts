@@ -7,7 +7,6 @@ import { Session, type SessionContext, type SessionDataShape, type VerifiedCooki
 import { planCommit, type CommitPlan, type CommitPolicy } from './commit-plan.js';
 import { isStatelessStore, type Awaitable, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats } from './store.js';
 import { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './csrf.js';
-import type { AppSessionData } from '../index.js';
 
 /**
  * Options of `new SessionManager()`; every field but `store` and `secrets` has a default.
@@ -91,9 +90,7 @@ const MAX_CREATE_ATTEMPTS = 4;
 
 /**
  * The one session lifecycle every adapter calls: `load` before the handler, `commit` after it.
- * What a commit does is decided by `planCommit` (commit-plan.ts) and carried out here. `Data`
- * defaults to the app's `SessionData` augmentation, so `new SessionManager({ … })` is typed by
- * it in every adapter (node:http and fetch included).
+ * What a commit does is decided by `planCommit` (commit-plan.ts) and carried out here.
  *
  * @example
  * const sessions = new SessionManager({ store: new MemoryStore(), secrets: process.env.SESSION_SECRET! });
@@ -101,7 +98,7 @@ const MAX_CREATE_ATTEMPTS = 4;
  * session.set('username', 'ada');
  * const headers = await sessions.commit(session, { status: 302 });
  */
-export class SessionManager<Data extends SessionDataShape = AppSessionData> {
+export class SessionManager<Data extends SessionDataShape = Record<string, unknown>> {
   readonly store: SessionStore;
   readonly cookie: ResolvedCookieOptions;
   /** Set when sessions live in the cookie itself; `store` then refuses every call. */
@@ -221,7 +218,7 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
    * or belongs to another session: throws `SessionError` `ERR_CSRF` (status 403).
    * `token` is what the client sent (form field `csrf_token` or header `X-CSRF-Token`).
    */
-  checkCsrf(session: Session<Data>, method: string | undefined, token: unknown): void {
+  checkCsrf(session: AnySession, method: string | undefined, token: unknown): void {
     if (!isStateChangingMethod(method?.toUpperCase())) return;
     if (!session.verifyCsrfToken(token)) {
       throw new SessionError('ERR_CSRF', `CSRF token missing or invalid (send it as form field "${CSRF_FIELD}" or header "${CSRF_HEADER}").`);
@@ -229,7 +226,7 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
   }
 
   /** The live sessions of `userId`, newest activity first, marking the one of `current`. */
-  async listUserSessions(userId: string, current?: Session<Data>): Promise<UserSession[]> {
+  async listUserSessions(userId: string, current?: AnySession): Promise<UserSession[]> {
     const now = this.#ctx.now();
     const currentKey = current ? current.storeKey : null;
     const rows = await this.#storeCall((store) => store.listByUser(userId, now));
@@ -244,7 +241,7 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
   }
 
   /** Ends every session of `userId`, except the one of `options.except` when given. */
-  async revokeUserSessions(userId: string, options: { except?: Session<Data> } = {}): Promise<number> {
+  async revokeUserSessions(userId: string, options: { except?: AnySession } = {}): Promise<number> {
     const exceptKey = options.except?.storeKey ?? undefined;
     return this.#storeCall((store) => store.destroyByUser(userId, exceptKey));
   }
@@ -411,6 +408,13 @@ export class SessionManager<Data extends SessionDataShape = AppSessionData> {
   }
 }
 
+/**
+ * A session whatever its data type (an adapter may type it by the app's `SessionData`): the
+ * methods taking one only read its ID or CSRF secret.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnySession = Session<any>;
+
 /** One store call of a commit. */
 type StoreStep = (store: SessionStore) => Awaitable<unknown>;
 
@@ -487,8 +491,11 @@ export function splitSecrets(value: string): string[] {
  * const target: HeaderTarget = { get: (n) => headers.get(n) ?? undefined, set: (n, v) => headers.set(n, v), append: (n, v) => headers.append(n, v) };
  */
 export interface HeaderTarget {
+  /** The header's current value (several values joined with `, `), or undefined. */
   get(name: string): string | undefined;
+  /** Replaces the header. */
   set(name: string, value: string): void;
+  /** Adds a value to the header, keeping earlier ones (each `Set-Cookie` is its own line). */
   append(name: string, value: string): void;
 }
 

@@ -41,6 +41,7 @@ export class Signer {
     return createHmac('sha256', secret).update(payload).digest('base64url');
   }
 
+  /** `payload` with its MAC under the newest secret appended: `${payload}.${mac}`. */
   sign(payload: string): string {
     return `${payload}.${this.#mac(this.#secrets[0]!, payload)}`;
   }

@@ -177,9 +177,16 @@ export interface StatelessStore {
   unseal(value: string, now: number): SessionRecord | null;
   /** The longest cookie value `unseal` accepts (used to bound parsing). */
   readonly maxValueLength: number;
+  /** Releases whatever the store holds (nothing, for the cookie store). */
   close(): Promise<void>;
 }
 
+/**
+ * True when `store` keeps sessions in the cookie (`StatelessStore`) rather than on the server.
+ *
+ * @example
+ * if (isStatelessStore(options.store)) console.log('sessions live in the cookie');
+ */
 export function isStatelessStore(store: SessionStore | StatelessStore): store is StatelessStore {
   return (store as StatelessStore).stateless === true;
 }

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, writeFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { uniqueSuffix } from './services.ts';
 
@@ -31,6 +31,10 @@ export function buildPackage(label: string, expect: string[]): BuiltPackage {
   const sandbox = join(ROOT, 'node_modules', '.cache', `${label}-${uniqueSuffix()}`);
   const dir = join(sandbox, 'node_modules', 'cloakroom');
   mkdirSync(dir, { recursive: true });
+  // The consumer's own package scope. Without it, TypeScript resolves `cloakroom` from the
+  // sandbox as a self-reference of the repository's package.json (its dist/, stale or absent),
+  // not as the installed copy below.
+  writeFileSync(join(sandbox, 'package.json'), JSON.stringify({ name: 'cloakroom-consumer', private: true }));
   cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], {
     cwd: ROOT,
