@@ -48,10 +48,11 @@ interface Installed {
 
 /**
  * Replacement without touching the response object, for frameworks that re-parent every
- * response (Express does `Object.setPrototypeOf(res, app.response)`). V8 then gives every
- * request's `req` and `res` a map of their own (checked with `%HaveSameMap`), so each new own
- * property costs a map transition (measured ~5 µs per property on the bench machine, more than
- * the whole session work) and every property read on them misses the inline caches. Instead,
+ * response (Express does `Object.setPrototypeOf(res, app.response)`), used by the Express
+ * adapter's opt-in `patchPrototypes`. V8 then gives every request's `req` and `res` a map of
+ * their own (checked with `%HaveSameMap`), so each new own property costs a map transition and
+ * every property read on them misses the inline caches (bench/RESULTS.md measures the two
+ * Express paths side by side). Instead,
  * the framework's shared response prototype (the one right above `http.ServerResponse.prototype`,
  * common to every app and sub-app) gets, once, four dispatchers that look the response up in a
  * WeakMap and fall through to the inherited method when it has no replacement.
