@@ -405,7 +405,7 @@ export class FileStore implements SessionStore {
 function assertKey(key: string): void {
   if (typeof key !== 'string' || !STORE_KEY_PATTERN.test(key)) {
     // Only the core's SHA-256 digests may become file names; anything else is a caller bug.
-    throw new SessionError('ERR_SESSION_KEY', 'FileStore keys must be 43-character base64url SHA-256 digests (storeKeyFor(id)).');
+    throw new SessionError('ERR_STORE_KEY', 'FileStore keys must be 43-character base64url SHA-256 digests (storeKeyFor(id)).');
   }
 }
 

@@ -21,7 +21,7 @@ import mysql from 'mysql2/promise';
 import type { Pool, PoolOptions, QueryOptions, ResultSetHeader } from 'mysql2/promise';
 import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
 import { SessionError } from '../core/errors.js';
-import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, mergePatch, redactUrl, rowToRecord, insertParams, rowToUserSession, StartupLatch, storeUnavailable, toMillis } from './sql-shared.js';
+import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, isMissingTableError, mergePatch, missingTable, redactUrl, rowToRecord, insertParams, rowToUserSession, StartupLatch, storeUnavailable, toMillis } from './sql-shared.js';
 
 /**
  * Options of `new MysqlStore()`: give `pool` or `connectionString`.
@@ -152,12 +152,7 @@ export class MysqlStore implements SessionStore {
       { sql: 'SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?' },
       [this.#table],
     );
-    if (rows.length === 0) {
-      throw new SessionError(
-        'ERR_SESSION_CONFIG',
-        `Session store ${this.name}: table \`${this.#table}\` does not exist (createTable is false: run mysqlSchemaSql() as a migration).`,
-      );
-    }
+    if (rows.length === 0) throw this.#missingTable();
   }
 
   /**
@@ -188,7 +183,7 @@ export class MysqlStore implements SessionStore {
     try {
       return await this.#write(sql, values);
     } catch (err) {
-      throw storeUnavailable(this.name, err);
+      throw this.#failure(err);
     }
   }
 
@@ -213,8 +208,16 @@ export class MysqlStore implements SessionStore {
     try {
       return await this.#query<unknown[][]>({ sql, rowsAsArray: true }, values);
     } catch (err) {
-      throw storeUnavailable(this.name, err);
+      throw this.#failure(err);
     }
+  }
+
+  #failure(err: unknown): SessionError {
+    return isMissingTableError(err) ? this.#missingTable(err) : storeUnavailable(this.name, err);
+  }
+
+  #missingTable(cause?: unknown): SessionError {
+    return missingTable(this.name, 'mysqlSchemaSql', { table: this.#table }, cause);
   }
 
   async get(key: string, now: number): Promise<SessionRecord | null> {
@@ -229,7 +232,7 @@ export class MysqlStore implements SessionStore {
       return true;
     } catch (err) {
       if ((err as { errno?: number }).errno === ER_DUP_ENTRY) return false;
-      throw storeUnavailable(this.name, err);
+      throw this.#failure(err);
     }
   }
 

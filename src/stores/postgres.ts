@@ -16,7 +16,7 @@
 import pg from 'pg';
 import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
 import { SessionError } from '../core/errors.js';
-import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, redactUrl, rowToRecord, insertParams, rowToUserSession, StartupLatch, storeUnavailable, toMillis } from './sql-shared.js';
+import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, isMissingTableError, missingTable, redactUrl, rowToRecord, insertParams, rowToUserSession, StartupLatch, storeUnavailable, toMillis } from './sql-shared.js';
 
 /**
  * Options of `new PostgresStore()`: give `pool` or `connectionString`.
@@ -157,12 +157,7 @@ export class PostgresStore implements SessionStore {
         await client.query('COMMIT');
       } else {
         const { rows } = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [qualifiedName(this.#table, this.#schema)]);
-        if (rows[0]?.t == null) {
-          throw new SessionError(
-            'ERR_SESSION_CONFIG',
-            `Session store ${this.name}: table ${qualifiedName(this.#table, this.#schema)} does not exist (createTable is false: run postgresSchemaSql() as a migration).`,
-          );
-        }
+        if (rows[0]?.t == null) throw this.#missingTable();
       }
     } catch (err) {
       if (this.#createTable) await client.query('ROLLBACK').catch(() => {});
@@ -177,8 +172,12 @@ export class PostgresStore implements SessionStore {
     try {
       return rowMode ? await this.#pool.query({ text, values, rowMode }) : await this.#pool.query({ text, values });
     } catch (err) {
-      throw storeUnavailable(this.name, err);
+      throw isMissingTableError(err) ? this.#missingTable(err) : storeUnavailable(this.name, err);
     }
+  }
+
+  #missingTable(cause?: unknown): SessionError {
+    return missingTable(this.name, 'postgresSchemaSql', { table: this.#table, schema: this.#schema }, cause);
   }
 
   async get(key: string, now: number): Promise<SessionRecord | null> {

@@ -175,6 +175,37 @@ export function storeUnavailable(name: string, err: unknown, doing = 'failed'): 
 }
 
 /**
+ * The error for a session table that does not exist, whether found at startup
+ * (`createTable: false`) or when a running store's table was dropped: it names the table and
+ * how to create it, and creating it is all it takes (the store checks again on its next call).
+ * `schemaSql` is the exported function that returns the table's DDL, e.g. `postgresSchemaSql`.
+ *
+ * @example
+ * throw missingTable('postgres://app@db/prod', 'postgresSchemaSql', { table: 'sessions', schema: 'app' });
+ */
+export function missingTable(storeName: string, schemaSql: string, where: { table: string; schema?: string | undefined }, cause?: unknown): SessionError {
+  const shown = where.schema === undefined ? where.table : `${where.schema}.${where.table}`;
+  const options = [where.table === DEFAULT_TABLE ? '' : `table: '${where.table}'`, where.schema === undefined ? '' : `schema: '${where.schema}'`].filter(Boolean);
+  const call = `${schemaSql}(${options.length === 0 ? '' : `{ ${options.join(', ')} }`})`;
+  return new SessionError(
+    'ERR_STORE_SCHEMA',
+    `Session store ${storeName}: table ${shown} does not exist. Run the SQL that ${call} returns as a migration, or let the store create the table (createTable: true, the default).`,
+    cause === undefined ? {} : { cause },
+  );
+}
+
+/**
+ * True for a driver error that says the table does not exist: PostgreSQL's undefined_table
+ * (42P01), MySQL's and MariaDB's ER_NO_SUCH_TABLE (1146).
+ *
+ * @example if (isMissingTableError(err)) throw missingTable(name, 'mysqlSchemaSql', { table }, err);
+ */
+export function isMissingTableError(err: unknown): boolean {
+  const e = err as { code?: unknown; errno?: unknown } | null | undefined;
+  return e?.code === '42P01' || e?.errno === 1146;
+}
+
+/**
  * Runs a store's one-time initialization (connect, create the table) once, for every caller at
  * once; a failure is reported as `ERR_STORE_UNAVAILABLE` naming the store, and forgotten, so the
  * next call tries again when the server comes back.
