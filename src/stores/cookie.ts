@@ -22,8 +22,7 @@
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { SessionError } from '../core/errors.js';
-import { MIN_SECRET_LENGTH } from '../core/signing.js';
-import { splitSecrets } from '../core/manager.js';
+import { requireSecrets } from '../core/secrets.js';
 import type { SessionRecord, StatelessStore } from '../core/store.js';
 
 /**
@@ -70,13 +69,7 @@ export class CookieStore implements StatelessStore {
   readonly #keys: Buffer[];
 
   constructor({ secrets, maxSetCookieBytes = 4096, reservedBytes = 256 }: CookieStoreOptions) {
-    const list = typeof secrets === 'string' ? splitSecrets(secrets) : [...(secrets ?? [])];
-    if (list.length === 0) throw new SessionError('ERR_SESSION_CONFIG', 'The cookie store needs at least one secret (SESSION_SECRET).');
-    for (const secret of list) {
-      if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
-        throw new SessionError('ERR_SESSION_CONFIG', `Each cookie store secret must be a string of at least ${MIN_SECRET_LENGTH} characters (SESSION_SECRET).`);
-      }
-    }
+    const list = requireSecrets(secrets, 'cookie store');
     this.maxValueLength = maxSetCookieBytes - reservedBytes;
     if (!Number.isInteger(this.maxValueLength) || this.maxValueLength < 128) {
       throw new SessionError('ERR_SESSION_CONFIG', 'The cookie store needs maxSetCookieBytes − reservedBytes ≥ 128.');
