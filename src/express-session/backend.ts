@@ -1,5 +1,6 @@
 import { withDeadline } from '../core/deadline.js';
 import { SessionError } from '../core/errors.js';
+import { isLiveSessionRecord } from '../core/record.js';
 import { storeKeyFor } from '../core/session-id.js';
 import { isStatelessStore, type SessionChange, type SessionRecord, type SessionStore, type StatelessStore } from '../core/store.js';
 import type { ExpressSessionStore, StoreCallback, StoredSessionData } from './store.js';
@@ -168,7 +169,7 @@ class CloakroomBackend implements SessionBackend {
     const now = Date.now();
     const record = await this.#call((s) => s.get(storeKeyFor(sid), now));
     // The core enforces expiry itself, whatever a store returns.
-    if (!record || typeof record.data !== 'object' || record.data === null || !(record.expiresAt > now)) return null;
+    if (!isLiveSessionRecord(record, now)) return null;
     return parseStoredData(record.data);
   }
 
