@@ -21,7 +21,7 @@ import mysql from 'mysql2/promise';
 import type { Pool, PoolOptions, QueryOptions, ResultSetHeader } from 'mysql2/promise';
 import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
 import { SessionError } from '../core/errors.js';
-import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, isMissingTableError, mergePatch, missingTable, redactUrl, rowToRecord, insertParams, rowToUserSession, StartupLatch, storeUnavailable, toMillis } from './sql-shared.js';
+import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, isMissingTableError, missingTable, redactUrl, rowToRecord, insertParams, rowToUserSession, StartupLatch, storeUnavailable, toMillis, updateParams, updateStatementFor, updateStatements } from './sql-shared.js';
 
 /**
  * Options of `new MysqlStore()`: give `pool` or `connectionString`.
@@ -237,12 +237,7 @@ export class MysqlStore implements SessionStore {
   }
 
   async update(key: string, change: SessionChange, now: number): Promise<boolean> {
-    const withUser = change.userId !== undefined;
-    const values: unknown[] = [change.replace ? JSON.stringify(change.set) : mergePatch(change), change.expiresAt, change.lastSeenAt];
-    if (withUser) values.push(change.userId);
-    values.push(key, now);
-    const sql = change.replace ? (withUser ? this.#sql.replaceWithUser : this.#sql.replace) : withUser ? this.#sql.mergeWithUser : this.#sql.merge;
-    return rowsMatched(await this.#run(sql, values)) === 1;
+    return rowsMatched(await this.#run(updateStatementFor(this.#sql.update, change), updateParams(key, change, now))) === 1;
   }
 
   async touch(key: string, expiresAt: number, lastSeenAt: number, now: number): Promise<boolean> {
@@ -300,10 +295,7 @@ function statements(q: string) {
   return {
     get: `SELECT \`data\`, \`expires_at\`, \`created_at\`, \`last_seen_at\`, \`user_id\`, \`user_agent\` FROM ${q} WHERE \`key\` = ? AND \`expires_at\` > ?`,
     create: `INSERT INTO ${q} (\`key\`, \`data\`, \`expires_at\`, \`created_at\`, \`last_seen_at\`, \`user_id\`, \`user_agent\`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    merge: update(`JSON_MERGE_PATCH(${base}, ?)`, false),
-    mergeWithUser: update(`JSON_MERGE_PATCH(${base}, ?)`, true),
-    replace: update('?', false),
-    replaceWithUser: update('?', true),
+    update: updateStatements((data, withUser) => update(data === 'merge' ? `JSON_MERGE_PATCH(${base}, ?)` : '?', withUser)),
     touch: `UPDATE ${q} SET \`expires_at\` = ?, \`last_seen_at\` = ? WHERE \`key\` = ? AND \`expires_at\` > ?`,
     destroy: `DELETE FROM ${q} WHERE \`key\` = ?`,
     clearBatch: `DELETE FROM ${q} WHERE \`expires_at\` <= ? ORDER BY \`expires_at\` LIMIT ?`,

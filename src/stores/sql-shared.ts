@@ -72,6 +72,58 @@ export function mergePatch(change: SessionChange): string {
 }
 
 /**
+ * The four UPDATE statements of a SQL store, one per kind of change: merge the changed keys
+ * into the data or replace it whole (`change.replace`), and with or without a new user binding
+ * (`change.userId` set by login or logout).
+ *
+ * @example
+ * const updates = updateStatements((data, withUser) => `UPDATE t SET data = ${data === 'merge' ? 'json_patch(data, ?)' : '?'}…`);
+ */
+export interface UpdateStatements<S> {
+  merge: S;
+  mergeWithUser: S;
+  replace: S;
+  replaceWithUser: S;
+}
+
+/**
+ * Builds a store's four UPDATE statements from its dialect, once.
+ *
+ * @example
+ * this.#updates = updateStatements((data, withUser) => db.prepare(updateSql(data, withUser)));
+ */
+export function updateStatements<S>(build: (data: 'merge' | 'replace', withUser: boolean) => S): UpdateStatements<S> {
+  return { merge: build('merge', false), mergeWithUser: build('merge', true), replace: build('replace', false), replaceWithUser: build('replace', true) };
+}
+
+/**
+ * The one of `statements` that applies `change`.
+ *
+ * @example
+ * updateStatementFor(this.#updates, change).run(...updateParams(key, change, now));
+ */
+export function updateStatementFor<S>(statements: UpdateStatements<S>, change: SessionChange): S {
+  const withUser = change.userId !== undefined;
+  if (change.replace) return withUser ? statements.replaceWithUser : statements.replace;
+  return withUser ? statements.mergeWithUser : statements.merge;
+}
+
+/**
+ * The parameters of an UPDATE with `?` placeholders (SQLite, MySQL): the new data (the whole
+ * of it, or the merge patch), expires_at, last_seen_at, user_id when it changes, then the
+ * WHERE's key and now.
+ *
+ * @example
+ * await pool.execute(updateStatementFor(sql, change), updateParams(key, change, now));
+ */
+export function updateParams(key: string, change: SessionChange, now: number): unknown[] {
+  const params: unknown[] = [change.replace ? JSON.stringify(change.set) : mergePatch(change), change.expiresAt, change.lastSeenAt];
+  if (change.userId !== undefined) params.push(change.userId);
+  params.push(key, now);
+  return params;
+}
+
+/**
  * A bigint column as a number: pg returns int8 as text, better-sqlite3 may return BigInt,
  * mysql2 may return text with `bigNumberStrings`. Epoch milliseconds fit a double exactly.
  *

@@ -19,7 +19,7 @@ import type { ClearExpiredOptions, SessionChange, StoreStats, SyncSessionOps, Us
 import { InProcessStore } from './in-process.js';
 import { BackgroundCheckpoints } from './sqlite-checkpoints.js';
 import { SessionError } from '../core/errors.js';
-import { checkIdentifier, clearInBatches, DEFAULT_TABLE, insertParams, mergePatch, rowToRecord, storeUnavailable, toMillis } from './sql-shared.js';
+import { checkIdentifier, clearInBatches, DEFAULT_TABLE, insertParams, rowToRecord, storeUnavailable, toMillis, updateParams, updateStatementFor, updateStatements, type UpdateStatements } from './sql-shared.js';
 
 /**
  * Options of `new SqliteStore()`.
@@ -97,10 +97,7 @@ export class SqliteStore extends InProcessStore {
   readonly #checkpoints: BackgroundCheckpoints | undefined;
   readonly #get: Statement;
   readonly #create: Statement;
-  readonly #merge: Statement;
-  readonly #mergeWithUser: Statement;
-  readonly #replace: Statement;
-  readonly #replaceWithUser: Statement;
+  readonly #updates: UpdateStatements<Statement>;
   readonly #touch: Statement;
   readonly #destroy: Statement;
   readonly #clearBatch: Statement;
@@ -153,10 +150,7 @@ export class SqliteStore extends InProcessStore {
     this.#create = db.prepare(
       `INSERT INTO ${q} ("key", "data", "expires_at", "created_at", "last_seen_at", "user_id", "user_agent") VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT("key") DO NOTHING`,
     );
-    this.#merge = update(`json_patch(${base}, ?)`, false);
-    this.#mergeWithUser = update(`json_patch(${base}, ?)`, true);
-    this.#replace = update('?', false);
-    this.#replaceWithUser = update('?', true);
+    this.#updates = updateStatements((data, withUser) => update(data === 'merge' ? `json_patch(${base}, ?)` : '?', withUser));
     this.#touch = db.prepare(`UPDATE ${q} SET "expires_at" = ?, "last_seen_at" = ? WHERE "key" = ? AND "expires_at" > ?`);
     this.#destroy = db.prepare(`DELETE FROM ${q} WHERE "key" = ?`);
     this.#clearBatch = db.prepare(`DELETE FROM ${q} WHERE rowid IN (SELECT rowid FROM ${q} WHERE "expires_at" <= ? LIMIT ?)`);
@@ -188,13 +182,7 @@ export class SqliteStore extends InProcessStore {
   async ready(): Promise<void> {}
 
   #update(key: string, change: SessionChange, now: number): boolean {
-    const data = change.replace ? JSON.stringify(change.set) : mergePatch(change);
-    const withUser = change.userId !== undefined;
-    const statement = change.replace ? (withUser ? this.#replaceWithUser : this.#replace) : withUser ? this.#mergeWithUser : this.#merge;
-    const params: unknown[] = [data, change.expiresAt, change.lastSeenAt];
-    if (withUser) params.push(change.userId);
-    params.push(key, now);
-    return statement.run(...params).changes === 1;
+    return updateStatementFor(this.#updates, change).run(...updateParams(key, change, now)).changes === 1;
   }
 
   async clearExpired(now: number, options?: ClearExpiredOptions): Promise<number> {
