@@ -324,7 +324,7 @@ function originalPathname(req: IncomingMessage): string {
 
 /** The verified session ID in the Cookie header, or undefined. Bounded; never throws. */
 function readSessionId(header: string | undefined, name: string, signer: SessionIdSigner): string | undefined {
-  // Any length readCookie allows a header: a custom genid may make IDs longer than cloakroom's.
+  // No bound on the value beyond the header's own: a custom genid may make IDs longer than cloakroom's.
   const raw = readCookie(header, name, Infinity);
   return raw === undefined ? undefined : signer.unsign(raw);
 }
