@@ -83,6 +83,16 @@ export const CONFIGS: BenchConfig[] = [
     start: async () => (await import('./apps/cloakroom-express.ts')).starter('redis'),
   },
   {
+    id: 'cr-express-memory-patched', label: 'cloakroom · Express · memory · patchPrototypes (opt-in)', role: 'cloakroom', baseline: 'express', peer: 'es-memory',
+    requires: [...CORE, EXPRESS_ADAPTER, STORE_MODULES.memory], services: [], counted: true,
+    start: async () => (await import('./apps/cloakroom-express.ts')).starter('memory', true),
+  },
+  {
+    id: 'cr-express-redis-patched', label: 'cloakroom · Express · Redis · patchPrototypes (opt-in)', role: 'cloakroom', baseline: 'express', peer: 'es-redis',
+    requires: [...CORE, EXPRESS_ADAPTER, STORE_MODULES.redis], services: ['redis'], counted: true,
+    start: async () => (await import('./apps/cloakroom-express.ts')).starter('redis', true),
+  },
+  {
     id: 'es-memory', label: 'express-session · MemoryStore', role: 'peer', baseline: 'express', requires: [], services: [], counted: true,
     start: async () => (await import('./apps/express-session.ts')).starter('memory'),
   },

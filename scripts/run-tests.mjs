@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under test/ with Node's own test runner (tsx loads TypeScript).
+// Runs every *.test.ts under test/ and src/ (a pure rule's table-driven test lives beside it)
+// with Node's own test runner (tsx loads TypeScript).
 // Node 20's --test does not expand globs itself, so we list the files here.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ function collect(dir) {
 }
 
 const filter = process.argv.slice(2);
-let files = collect('test').sort();
+let files = [...collect('src'), ...collect('test')].sort();
 if (filter.length) files = files.filter((f) => filter.some((p) => f.includes(p)));
 const result = spawnSync(
   process.execPath,

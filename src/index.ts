@@ -21,9 +21,8 @@ export { DEFAULT_COOKIE_NAME, DEFAULT_MAX_AGE, type CookieOptions, type Resolved
 export { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './core/csrf.js';
 export {
   applyChange,
-  setOwn,
   type SessionStore,
-  type SyncSessionOps,
+  type Awaitable,
   type SessionRecord,
   type SessionChange,
   type UserSessionInfo,

@@ -1,4 +1,4 @@
-/** cloakroom on Express 5 (`cloakroom/express`'s `session(manager)` middleware). */
+/** cloakroom on Express 5 (`cloakroom/express`'s `session(manager)` middleware, optionally with `patchPrototypes`). */
 import express from 'express';
 import { createServer } from 'node:http';
 import type { RequestHandler } from 'express';
@@ -13,15 +13,15 @@ type SessionRequest = { session: Session<Data>; url: string };
 /** Source of the adapter (checked before a run; imported by path so a missing one is "not built"). */
 export const EXPRESS_ADAPTER = 'src/adapters/express.ts';
 
-export function starter(kind: StoreKind) {
+export function starter(kind: StoreKind, patchPrototypes = false) {
   return async function start(ctx: AppContext): Promise<RunningApp> {
     const adapter = (await import(repoModuleUrl(EXPRESS_ADAPTER, import.meta.url))) as {
-      session(manager: SessionManager<any>): RequestHandler;
+      session(manager: SessionManager<any>, options?: { patchPrototypes?: boolean }): RequestHandler;
     };
     const store = await openCloakroomStore(kind, ctx);
     const sessions = new SessionManager<Data>({ store: store.store as never, secrets: SECRET });
     const app = express();
-    app.use(adapter.session(sessions));
+    app.use(adapter.session(sessions, { patchPrototypes }));
     app.get(ROUTES.login, (req, res) => {
       const { session } = req as unknown as SessionRequest;
       session.set('username', usernameFrom(req.url));

@@ -59,16 +59,11 @@ export type CallCounts = Record<string, number>;
 
 /**
  * Counts calls on a store's methods in place (the object stays the real store; every call is
- * forwarded unchanged). Works for cloakroom stores and express-session-style stores. A
- * cloakroom store's synchronous twins (`store.sync`, which the core uses instead of the async
- * methods) are counted under the same names.
+ * forwarded unchanged, a synchronous answer stays synchronous). Works for cloakroom stores and
+ * express-session-style stores.
  */
 export function countCalls<T extends object>(store: T, methods: readonly string[], counts: CallCounts): T {
-  // Read before the async methods are wrapped: an overridden async method hides `sync`.
-  const sync = (store as { sync?: Record<string, unknown> }).sync;
-  wrapCounted(store as Record<string, unknown>, methods, counts);
-  if (sync) Object.defineProperty(store, 'sync', { value: wrapCounted({ ...sync }, methods, counts) });
-  return store;
+  return wrapCounted(store as T & Record<string, unknown>, methods, counts);
 }
 
 function wrapCounted<T extends Record<string, unknown>>(target: T, methods: readonly string[], counts: CallCounts): T {

@@ -2,9 +2,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { CSRF_HEADER } from '../core/csrf.js';
 import { sentCsrfToken } from './csrf-token.js';
 import type { AppSessionData, AppSessionManager } from './types.js';
-import { commitSessionBeforeHeaders, loadContext, loadThen, sendSessionError, warnLateChange } from './node-response.js';
+import { commitSessionBeforeHeaders, loadContext, loadThen, sendSessionError } from './node-response.js';
 import { SessionManager } from '../core/manager.js';
-import { onFirstChange, type Session } from '../core/session.js';
+import type { Session } from '../core/session.js';
 import { instanceMethods, prototypeMethods, sharedPrototype } from './response-methods.js';
 import { IncomingMessage } from 'node:http';
 
@@ -19,6 +19,27 @@ declare global {
 }
 
 /**
+ * Options of the Express `session()` middleware.
+ *
+ * @example
+ * app.use(session(sessions, { patchPrototypes: true }));
+ */
+export interface ExpressSessionOptions {
+  /**
+   * Opt-in speed for Express apps that own their process. Express re-parents every request and
+   * response, which makes each property added to them expensive (bench/RESULTS.md, "Where
+   * Express's cost goes"). With this option, Express's shared request and response prototypes —
+   * common to every Express app in the process — get, once, a `session` accessor and four
+   * head-method dispatchers that look the request up in a WeakMap, and a request without a
+   * session cookie gets its session only when `req.session` is first read. Other Express apps
+   * in the process (an admin app, tests, an APM agent's wrappers) then run through those
+   * dispatchers too; they behave as before, but they are touched. Default false: the session and
+   * the held response live on each request's own objects.
+   */
+  patchPrototypes?: boolean;
+}
+
+/**
  * Express 5 middleware: loads `req.session` and commits it before the response's headers go
  * out (Express's `res` is a node:http response), so a `res.redirect()` after `session.set()`
  * is only sent once the store has the value (express-session #360). A store failure answers 503.
@@ -27,12 +48,13 @@ declare global {
  * app.use(session(sessions));
  * app.post('/login', (req, res) => { req.session.cycleKey(); req.session.set('username', 'ada'); res.redirect('/home/'); });
  */
-export function session(manager: AppSessionManager): RequestHandler {
+export function session(manager: AppSessionManager, options: ExpressSessionOptions = {}): RequestHandler {
+  const patch = options.patchPrototypes === true;
   // Not an async function: Express 5 wraps every returned promise, which costs more than the
   // whole session work on a request without a cookie.
   return (req: Request, res: Response, next: NextFunction) => {
     const headers = req.headers;
-    if (withoutSessionCookie(headers.cookie, manager) && exposeLater(req, res, manager)) {
+    if (patch && withoutSessionCookie(headers.cookie, manager) && exposeLater(req, res, manager)) {
       next();
       return;
     }
@@ -41,8 +63,9 @@ export function session(manager: AppSessionManager): RequestHandler {
       req,
       res,
       (_req, _res, session: Session<AppSessionData>) => {
-        exposeSession(req, session);
-        holdResponse(res, manager, session);
+        if (patch) exposeSession(req, session);
+        else req.session = session;
+        holdResponse(res, manager, session, patch);
         next();
       },
       headers,
@@ -50,8 +73,8 @@ export function session(manager: AppSessionManager): RequestHandler {
   };
 }
 
-function holdResponse(res: Response, manager: AppSessionManager, session: Session<AppSessionData>): void {
-  commitSessionBeforeHeaders(res, manager, session, prototypeMethods(res) ?? instanceMethods(res));
+function holdResponse(res: Response, manager: AppSessionManager, session: Session<AppSessionData>, patch: boolean): void {
+  commitSessionBeforeHeaders(res, manager, session, (patch && prototypeMethods(res)) || instanceMethods(res));
 }
 
 /**
@@ -91,9 +114,9 @@ const attached = new WeakMap<object, Session<AppSessionData> | AppSessionManager
 const throughAccessor = new WeakMap<object, boolean>();
 
 /**
- * Makes `req.session` the session. Express re-parents every request, which makes each new own
- * property on it cost microseconds (see `prototypeMethods`), so Express's shared request
- * prototype gets, once, a `session` accessor reading a WeakMap. Assigning `req.session`
+ * With `patchPrototypes`: makes `req.session` the session. Express re-parents every request,
+ * which makes each new own property on it expensive (see `prototypeMethods`), so Express's
+ * shared request prototype gets, once, a `session` accessor reading a WeakMap. Assigning `req.session`
  * yourself still works: it becomes an ordinary own property of that request (and `delete`
  * removes it again), exactly as without the accessor.
  */
@@ -129,11 +152,11 @@ function readsThroughAccessor(req: Request): boolean {
 /** The first read of a session left for later: made now, and the response held for it. */
 function sessionMadeLater(req: Request, manager: AppSessionManager): Session<AppSessionData> {
   // Without a session cookie the load never waits for a store.
-  const session = manager.loadSync(req.headers.cookie, loadContext(req))!;
+  const session = manager.loadNow(req.headers.cookie, loadContext(req)) as Session<AppSessionData>;
   attached.set(req, session);
   const { res } = req;
-  if (res && !res.headersSent) holdResponse(res, manager, session);
-  else onFirstChange(session, warnLateChange);
+  if (res && !res.headersSent) holdResponse(res, manager, session, true);
+  else session.close(); // too late for this response: a change is reported, not lost quietly
   return session;
 }
 

@@ -39,7 +39,7 @@ export function withSession<Data extends SessionDataShape>(
         response = await handler(request, session);
       } catch (err) {
         if (!isSessionError(err)) {
-          await manager.commit(session, { status: 500 }).catch(() => undefined);
+          await manager.commitAfterThrow(session);
           throw err;
         }
         response = sessionErrorResponse(err);

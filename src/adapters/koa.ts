@@ -42,9 +42,7 @@ export function session(manager: AppSessionManager): Middleware {
     try {
       await next();
     } catch (err) {
-      // Koa's error handler answers this one; the commit of a 5xx saves nothing but still
-      // deletes records a flush() or cycleKey() made obsolete.
-      await manager.commit(ctx.session, { status: 500 }).catch(() => undefined);
+      await manager.commitAfterThrow(ctx.session); // Koa's error handler answers this one
       throw err;
     }
     try {

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { errorAnswer } from './error-answer.js';
 import { applySessionHeaders, type CommitResult, type HeaderTarget, type SessionManager } from '../core/manager.js';
-import { onFirstChange, type Session, type SessionDataShape } from '../core/session.js';
+import type { Session, SessionDataShape } from '../core/session.js';
 import { HEAD_METHODS, instanceMethods, type HeadMethod, type ResponseMethods } from './response-methods.js';
 
 /**
@@ -64,7 +64,7 @@ type AnyFn = (...args: any[]) => any;
  * four methods are replaced (default: on the response object itself).
  *
  * @example
- * commitBeforeHeaders(res, (status) => sessions.commitMaybeSync(session, { status }));
+ * commitBeforeHeaders(res, (status) => sessions.commit(session, { status }));
  */
 export function commitBeforeHeaders(
   res: ServerResponse,
@@ -132,12 +132,10 @@ export function commitBeforeHeaders(
 }
 
 /**
- * Commits `session` before `res`'s headers go out, holding the response back only when the
- * commit needs the store. Most requests (no cookie, or a read of an unchanged session) need
- * none: then only `writeHead` — which every path to the headers goes through (`write`, `end`
- * and `flushHeaders` call it via `_implicitHeader`) — is replaced, and the headers are added
- * synchronously, with no promise and no queue. The first change to the session switches the
- * response to `commitBeforeHeaders`' full hold.
+ * Commits `session` before `res`'s headers go out (see `commitBeforeHeaders`): with a store that
+ * answers synchronously the commit runs inside the first head call and nothing waits; with an
+ * asynchronous one the response is held until the commit settles. The session is then closed:
+ * a change made once the headers are out is reported, never silently lost.
  *
  * @example
  * commitSessionBeforeHeaders(res, sessions, session);
@@ -148,33 +146,13 @@ export function commitSessionBeforeHeaders<Data extends SessionDataShape>(
   session: Session<Data>,
   methods: ResponseMethods = instanceMethods(res),
 ): void {
-  const hold = () => commitBeforeHeaders(res, (status) => manager.commitMaybeSync(session, { status }), methods);
-  if (manager.commitNeedsStore(session)) {
-    hold();
-    return;
-  }
-  methods.replace('writeHead', function (this: ServerResponse, statusCode?: unknown) {
-    methods.restore('writeHead');
-    onFirstChange(session, warnLateChange);
-    const status = typeof statusCode === 'number' ? statusCode : res.statusCode;
-    // Undefined only if a renewal fell due during the request: it happens on the next one.
-    const result = manager.commitSync(session, { status }) ?? { setCookie: undefined, vary: session.accessed };
-    applySessionHeaders(result, nodeHeaderTarget(res));
-    // `arguments`: V8 passes them on without building an array.
-    // eslint-disable-next-line prefer-rest-params
-    return methods.original.writeHead.apply(res, arguments as unknown as unknown[]);
-  });
-  onFirstChange(session, () => {
-    methods.restore('writeHead');
-    hold();
-  });
-}
-
-/** A change after the headers went out cannot reach the cookie: say so rather than lose it quietly. */
-export function warnLateChange(): void {
-  process.emitWarning(
-    'A session was changed after the response headers were sent; the change is not saved. Change the session before writing the response.',
-    'CloakroomLateSessionChange',
+  commitBeforeHeaders(
+    res,
+    (status) => {
+      session.close();
+      return manager.commitNow(session, status);
+    },
+    methods,
   );
 }
 
@@ -212,7 +190,7 @@ export function loadThen<Data extends SessionDataShape>(
 ): void | Promise<void> {
   let found: Session<Data> | Promise<Session<Data>>;
   try {
-    found = manager.loadMaybeSync(headers.cookie, contextOf(headers));
+    found = manager.loadNow(headers.cookie, contextOf(headers));
   } catch (err) {
     sendSessionError(res, err);
     return;

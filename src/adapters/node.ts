@@ -22,7 +22,7 @@ export async function attachSession<Data extends SessionDataShape>(
 ): Promise<Session<Data> | null> {
   let session: Session<Data>;
   try {
-    session = await manager.loadMaybeSync(req.headers.cookie, loadContext(req));
+    session = await manager.loadNow(req.headers.cookie, loadContext(req));
   } catch (err) {
     sendSessionError(res, err);
     return null;

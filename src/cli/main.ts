@@ -29,9 +29,10 @@ export const EXIT_USAGE = 2;
 
 /**
  * clear-expired's niceness unless `--nice` says otherwise: the lowest, so the app's requests
- * always come first. Measured on a saturated 2-core machine with the sweep on the server's core:
- * at 19 read p99 did not move (0.82×) while 1M SQLite rows took 331 s; at 10 p99 rose 1.8–2.8×
- * and the sweep took ~50 s. On a machine with idle CPU the sweep runs at full speed either way.
+ * always come first: on a saturated server core, 19 left the app's read p99 unmoved where 10
+ * raised it, at the price of a longer sweep (measured in docs/DESIGN-NOTES.md; the scale study
+ * in bench/RESULTS.md runs the command with this default). On a machine with idle CPU the sweep
+ * runs at full speed either way.
  */
 export const DEFAULT_NICENESS = 19;
 

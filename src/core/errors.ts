@@ -14,8 +14,8 @@ export type SessionErrorCode =
   | 'ERR_SESSION_CONFIG' // bad options at startup: missing or weak secret, bad store URL
   | 'ERR_SESSION_INTERRUPTED' // the record was deleted while this request ran (concurrent logout)
   | 'ERR_SESSION_KEY' // a key that may not be stored (reserved prefix, prototype names)
-  | 'ERR_SESSION_EXPIRY' // setExpiry() got something that is not seconds >= 0, a valid Date or null
-  | 'ERR_SESSION_USER_ID' // login() got a user ID that is not a non-empty string of bounded length
+  | 'ERR_SESSION_EXPIRY' // setExpiry() got something other than seconds >= 0, a Date or null
+  | 'ERR_SESSION_USER_ID' // login() got something other than a non-empty string of <= 256 characters
   | 'ERR_SESSION_SERIALIZE' // a value that cannot be stored as JSON
   | 'ERR_SESSION_TOO_LARGE' // a value or payload larger than the store accepts
   | 'ERR_STORE_UNAVAILABLE' // the store failed or timed out

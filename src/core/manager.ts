@@ -3,9 +3,11 @@ import { withDeadline } from './deadline.js';
 import { deletionCookie, readCookie, resolveCookieOptions, sessionCookie, type CookieOptions, type ResolvedCookieOptions } from './cookie.js';
 import { Signer } from './signing.js';
 import { generateSessionId, isValidSessionId, storeKeyFor } from './session-id.js';
-import { blankState, EXPIRY_KEY, internalState, Session, type SessionContext, type SessionDataShape, type SessionState } from './session.js';
-import { isStatelessStore, setOwn, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats, type SyncSessionOps } from './store.js';
+import { Session, type SessionContext, type SessionDataShape, type VerifiedCookie } from './session.js';
+import { planCommit, type CommitPlan, type CommitPolicy } from './commit-plan.js';
+import { isStatelessStore, type Awaitable, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats } from './store.js';
 import { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './csrf.js';
+import type { AppSessionData } from '../index.js';
 
 /**
  * Options of `new SessionManager()`; every field but `store` and `secrets` has a default.
@@ -89,6 +91,9 @@ const MAX_CREATE_ATTEMPTS = 4;
 
 /**
  * The one session lifecycle every adapter calls: `load` before the handler, `commit` after it.
+ * What a commit does is decided by `planCommit` (commit-plan.ts) and carried out here. `Data`
+ * defaults to the app's `SessionData` augmentation, so `new SessionManager({ … })` is typed by
+ * it in every adapter (node:http and fetch included).
  *
  * @example
  * const sessions = new SessionManager({ store: new MemoryStore(), secrets: process.env.SESSION_SECRET! });
@@ -96,22 +101,18 @@ const MAX_CREATE_ATTEMPTS = 4;
  * session.set('username', 'ada');
  * const headers = await sessions.commit(session, { status: 302 });
  */
-export class SessionManager<Data extends SessionDataShape = Record<string, unknown>> {
+export class SessionManager<Data extends SessionDataShape = AppSessionData> {
   readonly store: SessionStore;
   readonly cookie: ResolvedCookieOptions;
   /** Set when sessions live in the cookie itself; `store` then refuses every call. */
   readonly #stateless: StatelessStore | null;
   readonly #signer: Signer;
   readonly #ctx: SessionContext;
-  readonly #saveEveryRequest: boolean;
-  readonly #rolling: boolean;
-  readonly #touchAfterMs: number;
+  readonly #policy: CommitPolicy;
   readonly #timeout: number;
   readonly #generateId: () => string;
   readonly #storeOutage: 'error' | 'anonymous';
   readonly #verified = new Map<string, VerifiedCookie>();
-  /** The store's synchronous operations (memory, SQLite, the cookie store), else null. */
-  readonly #sync: SyncSessionOps | null;
 
   constructor(options: SessionManagerOptions) {
     if (!options.store) throw new SessionError('ERR_SESSION_CONFIG', 'SessionManager needs a store.');
@@ -120,226 +121,99 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     this.cookie = resolveCookieOptions(options.cookie);
     const secrets = typeof options.secrets === 'string' ? splitSecrets(options.secrets) : [...(options.secrets ?? [])];
     this.#signer = new Signer(secrets);
-    const now = options.now ?? Date.now;
-    this.#ctx = { now, maxAge: this.cookie.maxAge, expireAtBrowserClose: options.expireAtBrowserClose ?? false };
-    this.#saveEveryRequest = options.saveEveryRequest ?? false;
-    this.#rolling = options.rolling ?? true;
-    this.#touchAfterMs = (options.touchAfter ?? 3600) * 1000;
+    this.#policy = {
+      maxAge: this.cookie.maxAge,
+      expireAtBrowserClose: options.expireAtBrowserClose ?? false,
+      rolling: options.rolling ?? true,
+      touchAfterMs: (options.touchAfter ?? 3600) * 1000,
+      saveEveryRequest: options.saveEveryRequest ?? false,
+    };
+    this.#ctx = { ...this.#policy, now: options.now ?? Date.now };
     this.#timeout = options.storeTimeout ?? 1000;
     this.#generateId = options.generateId ?? generateSessionId;
     this.#storeOutage = options.storeOutage ?? 'error';
-    this.#sync = this.store.sync ?? null;
-  }
-
-  /**
-   * True when loading and committing never wait: the store answers synchronously (memory,
-   * SQLite) or keeps sessions in the cookie. `loadMaybeSync` and `commitMaybeSync` then never
-   * return a promise.
-   */
-  get synchronous(): boolean {
-    return this.#sync !== null;
-  }
-
-  /**
-   * The session for a Cookie header when that needs no store call — no session cookie, a forged
-   * or malformed one, or a stateless store — else null (then call `load`). Adapters use it to
-   * skip a promise on the most common path.
-   *
-   * @example
-   * const session = sessions.loadSync(req.headers.cookie) ?? (await sessions.load(req.headers.cookie));
-   */
-  loadSync(cookieHeader: string | undefined | null, context?: LoadContext): Session<Data> | null {
-    const resolved = this.#resolve(cookieHeader, context);
-    return resolved instanceof Session ? resolved : null;
-  }
-
-  /**
-   * `loadSync` and `load` in one parse of the Cookie header: the session itself when no store
-   * call is needed, else the promise of it. What the node:http and Express adapters call.
-   *
-   * @example
-   * const found = sessions.loadMaybeSync(req.headers.cookie);
-   * const session = found instanceof Promise ? await found : found;
-   */
-  loadMaybeSync(cookieHeader: string | undefined | null, context?: LoadContext): Session<Data> | Promise<Session<Data>> {
-    const resolved = this.#resolve(cookieHeader, context);
-    if (resolved instanceof Session) return resolved;
-    return this.#sync ? this.#fetchSync(this.#sync, resolved) : this.#fetch(resolved);
   }
 
   /**
    * The session for a request's Cookie header. Costs no store call when there is no cookie or
    * its signature or format is wrong; an unknown or expired ID yields a fresh, empty session
-   * (never adopted: a new ID is minted only when something is saved).
+   * (never adopted: a new ID is minted only when something is saved). Rejects with
+   * `ERR_STORE_UNAVAILABLE` (503) when the store fails, unless `storeOutage: 'anonymous'`.
    */
   async load(cookieHeader: string | undefined | null, context?: LoadContext): Promise<Session<Data>> {
-    return this.loadMaybeSync(cookieHeader, context);
+    return this.loadNow(cookieHeader, context);
   }
 
-  /** Parses and verifies the cookie once: a ready session, or what the store must be asked. */
-  #resolve(cookieHeader: string | undefined | null, context: LoadContext | undefined): Session<Data> | PendingLoad {
+  /**
+   * @internal `load` without a promise when none is needed (no cookie, a forged one, a
+   * synchronous or stateless store). May throw what `load` rejects with.
+   */
+  loadNow(cookieHeader: string | undefined | null, context?: LoadContext): Session<Data> | Promise<Session<Data>> {
     const value = readCookie(cookieHeader, this.cookie.name, this.#stateless?.maxValueLength);
     const now = this.#ctx.now();
     const userAgent = context?.userAgent ? context.userAgent.slice(0, 512) : null;
-    if (value === undefined) return this.#wrap(blankState(now, false, userAgent));
-    if (this.#stateless) return this.#wrap(this.#unseal(this.#stateless, value, now, userAgent));
-    const verified = this.#verify(value);
-    if (verified === null) return this.#wrap(blankState(now, true, userAgent));
-    return { value, verified, now, userAgent };
-  }
-
-  #fetch(pending: PendingLoad): Promise<Session<Data>> {
-    return this.#call(() => this.store.get(pending.verified.key, pending.now)).then(
-      (record) => this.#loaded(pending, record),
-      (err: unknown) => this.#loadFailed(pending, err),
-    );
-  }
-
-  #fetchSync(sync: SyncSessionOps, pending: PendingLoad): Session<Data> {
-    let record: SessionRecord | null;
+    if (value === undefined) return this.#open(now, false, userAgent);
+    if (this.#stateless) return this.#open(now, true, userAgent, this.#unseal(this.#stateless, value, now));
+    const cookie = this.#verify(value);
+    if (cookie === null) return this.#open(now, true, userAgent);
+    let found: Awaitable<SessionRecord | null>;
     try {
-      record = sync.get(pending.verified.key, pending.now);
+      found = this.#storeCall((store) => store.get(cookie.key, now));
     } catch (err) {
-      return this.#loadFailed(pending, this.#storeFailure(err));
+      return this.#loadFailed(now, userAgent, err);
     }
-    return this.#loaded(pending, record);
+    if (found instanceof Promise) {
+      return found.then(
+        (record) => this.#open(now, true, userAgent, record, cookie),
+        (err: unknown) => this.#loadFailed(now, userAgent, err),
+      );
+    }
+    return this.#open(now, true, userAgent, found, cookie);
   }
 
-  #loaded({ value, verified, now, userAgent }: PendingLoad, record: SessionRecord | null): Session<Data> {
-    const state = stateFromRecord(record, now, userAgent);
-    if (!state.isNew) {
-      state.id = verified.id;
-      state.key = verified.key;
-      state.cookieValue = value;
-    }
-    return this.#wrap(state);
+  #open(now: number, hadCookie: boolean, userAgent: string | null, record?: SessionRecord | null, cookie?: VerifiedCookie): Session<Data> {
+    // The core enforces expiry and shape itself, whatever a store or cookie returned.
+    const usable = record != null && isUsableRecord(record, now) ? record : null;
+    return new Session<Data>(this.#ctx, { now, hadCookie, userAgent, record: usable, cookie: usable ? cookie : null });
   }
 
-  #loadFailed({ now, userAgent }: PendingLoad, err: unknown): Session<Data> {
+  #loadFailed(now: number, userAgent: string | null, err: unknown): Session<Data> {
     if (this.#storeOutage !== 'anonymous') throw err;
-    const standIn = blankState(now, true, userAgent);
-    standIn.degraded = true;
-    return this.#wrap(standIn);
+    return new Session<Data>(this.#ctx, { now, hadCookie: true, userAgent, degraded: true });
   }
 
   /**
    * Applies the request's changes to the store and returns the headers to send. Call it before
    * the response's headers go out, with the response status: nothing is saved for a 5xx.
-   * Throws `SessionError` `ERR_SESSION_INTERRUPTED` (400) when the record vanished mid-request
-   * and `ERR_STORE_UNAVAILABLE` (503) when the store fails.
+   * Rejects with `SessionError` `ERR_SESSION_INTERRUPTED` (400) when the record vanished
+   * mid-request and `ERR_STORE_UNAVAILABLE` (503) when the store fails.
    */
   async commit(session: Session<Data>, response: { status: number }): Promise<CommitResult> {
-    return this.commitMaybeSync(session, response);
+    return this.commitNow(session, response.status);
   }
 
   /**
-   * `commit` without a promise when none is needed: the headers themselves when nothing must be
-   * stored or the store answers synchronously (`synchronous`), else the promise of them. May
-   * throw the `SessionError`s `commit` rejects with. What the node:http and Express adapters call.
-   *
-   * @example
-   * const done = sessions.commitMaybeSync(session, { status: 200 });
-   * const headers = done instanceof Promise ? await done : done;
+   * @internal `commit` without a promise when none is needed: nothing to store, or a
+   * synchronous store. May throw what `commit` rejects with.
    */
-  commitMaybeSync(session: Session<Data>, response: { status: number }): CommitResult | Promise<CommitResult> {
-    const ready = this.commitSync(session, response);
-    if (ready !== undefined) return ready;
-    const steps = this.#commitSteps(session, response);
-    return this.#sync ? this.#runSync(this.#sync, steps) : this.#runAsync(steps);
-  }
-
-  /**
-   * True when committing `session` now would need the store (something to save, delete or
-   * renew). Adapters that must hold a response back until the commit settles do so only then.
-   */
-  commitNeedsStore(session: Session<Data>, response: { status: number } = { status: 200 }): boolean {
-    const s = internalState(session);
-    if (s.obsoleteKeys.length > 0) return true;
-    if (response.status >= 500) return false;
-    if (s.degraded) return s.modified; // commit refuses that write with 503
-    if (s.raw.size === 0) return s.key !== null;
-    if (s.modified || this.#saveEveryRequest) return true;
-    return this.#needsTouch(session, s, this.#ctx.now());
-  }
-
-  /**
-   * The commit's headers when it needs no store call (see `commitNeedsStore`), else undefined
-   * (then call `commit`). It gives the same answer `commit` would, without a promise.
-   *
-   * @example
-   * const headers = sessions.commitSync(session, { status: 200 }) ?? (await sessions.commit(session, { status: 200 }));
-   */
-  commitSync(session: Session<Data>, response: { status: number }): CommitResult | undefined {
-    if (this.commitNeedsStore(session, response)) return undefined;
-    const s = internalState(session);
-    const result: CommitResult = { setCookie: undefined, vary: s.accessed };
-    if (response.status < 500 && s.raw.size === 0 && s.hadCookie && !s.degraded) {
-      result.setCookie = deletionCookie(this.cookie);
-      result.vary = true;
-    }
-    return result;
-  }
-
-  /**
-   * The commit, written once for both kinds of store: it yields each store call it needs and
-   * gets the call's answer back, from `#runSync` (synchronous stores) or `#runAsync`.
-   */
-  *#commitSteps(session: Session<Data>, response: { status: number }): Generator<StoreCall, CommitResult, unknown> {
-    const s = internalState(session);
+  commitNow(session: Session<Data>, status: number): CommitResult | Promise<CommitResult> {
     const now = this.#ctx.now();
-    const result: CommitResult = { setCookie: undefined, vary: s.accessed };
+    const plan = planCommit(session.commitFacts(this.#stateless !== null), status, now, this.#policy);
+    if (!plan.destroyObsolete && plan.store === 'none' && !plan.refuse) return this.#headers(session, plan, plan.cookie, now);
+    return runSteps(this.#steps(session, plan, now), this.#storeCall);
+  }
 
-    // Old records go even when the response failed: a logout must not be undone by a 500.
-    if (s.obsoleteKeys.length > 0) {
-      const keys = s.obsoleteKeys.splice(0);
-      for (const key of keys) yield (ops) => ops.destroy(key);
+  /**
+   * @internal A handler threw: the request commits as a 500, which saves nothing but still
+   * deletes the records a `flush()` or `cycleKey()` retired. A failure of that commit is
+   * dropped: the handler's error is the one to report.
+   */
+  async commitAfterThrow(session: Session<Data>): Promise<void> {
+    try {
+      await this.commitNow(session, 500);
+    } catch {
+      // the handler's error is reported instead
     }
-    if (response.status >= 500) return result;
-    if (s.degraded) {
-      // The real session is still in the store; writing a stand-in would replace the visitor's
-      // cookie and lose it, so a write during the outage is refused instead.
-      if (s.modified) {
-        throw new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} is unavailable; the change was not saved.`);
-      }
-      return result;
-    }
-    if (this.#stateless) return this.#commitSealed(this.#stateless, session, s, now, result);
-
-    if (s.raw.size === 0) {
-      if (s.key !== null) {
-        const key = s.key;
-        yield (ops) => ops.destroy(key);
-        s.key = null;
-        s.id = null;
-      }
-      if (s.hadCookie) result.setCookie = deletionCookie(this.cookie);
-      return result;
-    }
-
-    if (s.modified || this.#saveEveryRequest) {
-      const renew = s.key === null || !this.#writeKeepsCookie(session, s, now);
-      const expiresAt = renew ? this.#expiresAt(session, now) : s.expiresAt;
-      if (s.key === null) yield* this.#create(s, expiresAt, now);
-      else yield* this.#update(s, expiresAt, now);
-      s.expiresAt = expiresAt;
-      if (renew) result.setCookie = this.#cookieFor(session, s, now);
-    } else if (this.#needsTouch(session, s, now)) {
-      const expiresAt = this.#expiresAt(session, now);
-      const key = s.key!;
-      const alive = yield (ops) => ops.touch(key, expiresAt, now, now);
-      if (!alive) {
-        result.setCookie = deletionCookie(this.cookie);
-        return result;
-      }
-      s.expiresAt = expiresAt;
-      if (!session.expiresAtBrowserClose) result.setCookie = this.#cookieFor(session, s, now);
-    }
-    s.modified = false;
-    s.dirty = null;
-    s.removed = null;
-    s.replace = false;
-    s.userIdChanged = false;
-    return result;
   }
 
   /**
@@ -357,8 +231,8 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   /** The live sessions of `userId`, newest activity first, marking the one of `current`. */
   async listUserSessions(userId: string, current?: Session<Data>): Promise<UserSession[]> {
     const now = this.#ctx.now();
-    const currentKey = current ? internalState(current).key : null;
-    const rows = await this.#call(() => this.store.listByUser(userId, now));
+    const currentKey = current ? current.storeKey : null;
+    const rows = await this.#storeCall((store) => store.listByUser(userId, now));
     return rows.map((row) => ({
       handle: row.key,
       createdAt: new Date(row.createdAt),
@@ -371,16 +245,16 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
 
   /** Ends every session of `userId`, except the one of `options.except` when given. */
   async revokeUserSessions(userId: string, options: { except?: Session<Data> } = {}): Promise<number> {
-    const exceptKey = options.except ? internalState(options.except).key ?? undefined : undefined;
-    return this.#call(() => this.store.destroyByUser(userId, exceptKey));
+    const exceptKey = options.except?.storeKey ?? undefined;
+    return this.#storeCall((store) => store.destroyByUser(userId, exceptKey));
   }
 
   /** Ends one session of `userId` by the `handle` from `listUserSessions`; false when it is not theirs. */
   async revokeUserSession(userId: string, handle: string): Promise<boolean> {
     const now = this.#ctx.now();
-    const rows = await this.#call(() => this.store.listByUser(userId, now));
+    const rows = await this.#storeCall((store) => store.listByUser(userId, now));
     if (!rows.some((row) => row.key === handle)) return false;
-    await this.#call(() => this.store.destroy(handle));
+    await this.#storeCall((store) => store.destroy(handle));
     return true;
   }
 
@@ -389,140 +263,114 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     return this.store.clearExpired(this.#ctx.now(), options);
   }
 
+  /** Live and expired record counts. */
   stats(): Promise<StoreStats> {
     return this.store.stats(this.#ctx.now());
   }
 
-  // ---- internals ---------------------------------------------------------------
+  // ---- the commit's executor: carries out the plan, decides nothing ----------------
 
-  #unseal(store: StatelessStore, value: string, now: number, userAgent: string | null): SessionState {
-    let record: SessionRecord | null = null;
-    try {
-      record = store.unseal(value, now);
-    } catch {
-      record = null; // a garbled cookie is no session, never a 5xx
+  /** The plan's store calls, yielded one by one to `runSteps`, then the headers. */
+  *#steps(session: Session<Data>, plan: CommitPlan, now: number): Generator<StoreStep, CommitResult, unknown> {
+    if (plan.destroyObsolete) {
+      for (const key of session.takeObsoleteKeys()) yield (store) => store.destroy(key);
     }
-    return stateFromRecord(record, now, userAgent);
-  }
-
-  /** The stateless commit: the whole session is sealed into the cookie; no ID, no store call. */
-  #commitSealed(store: StatelessStore, session: Session<Data>, s: SessionState, now: number, result: CommitResult): CommitResult {
-    if (s.raw.size === 0) {
-      if (s.hadCookie) result.setCookie = deletionCookie(this.cookie);
-      return result;
+    if (plan.refuse) {
+      throw new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} is unavailable; the change was not saved.`);
     }
-    const due = this.#needsTouch(session, s, now);
-    if (!s.modified && !this.#saveEveryRequest && !due) return result;
-    const expiresAt = this.#expiresAt(session, now);
-    const value = store.seal({ data: recordData(s.raw), expiresAt, createdAt: s.createdAt, lastSeenAt: now, userId: s.userId, userAgent: s.userAgent });
-    s.expiresAt = expiresAt;
-    s.modified = false;
-    result.setCookie = sessionCookie(this.cookie, value, session.expiresAtBrowserClose ? undefined : expiresAt, now);
-    return result;
-  }
-
-  #wrap(state: SessionState): Session<Data> {
-    return new Session<Data>(state, this.#ctx);
-  }
-
-  #expiresAt(session: Session<Data>, now: number): number {
-    // Browser-close sessions still expire on the server after the default age, as in Django.
-    if (session.expiresAtBrowserClose) return now + this.#ctx.maxAge * 1000;
-    const date = session.expiryDate.getTime();
-    return date;
-  }
-
-  #needsTouch(session: Session<Data>, s: SessionState, now: number): boolean {
-    if (!this.#rolling || (s.key === null && (this.#stateless === null || s.isNew))) return false;
-    // Absolute expiry dates (setExpiry(Date)) do not slide.
-    if (s.raw.get(EXPIRY_KEY)?.startsWith('{')) return false;
-    return s.expiresAt - now < session.expiryAge * 1000 - this.#touchAfterMs;
-  }
-
-  /**
-   * Sliding expiry renews at most once per `touchAfter`, whether a request reads or writes: a
-   * write inside that window keeps the stored expiry and the visitor's cookie as they are, so
-   * it sends no Set-Cookie. Whatever changes what the cookie says still sends it: a new ID, one
-   * signed by an older secret, a changed expiry setting, and every save under `rolling: false`
-   * or `saveEveryRequest` (Django's rules: each save restarts the clock).
-   */
-  #writeKeepsCookie(session: Session<Data>, s: SessionState, now: number): boolean {
-    if (!this.#rolling || this.#saveEveryRequest || s.cookieValue === null || s.replace) return false;
-    if (s.dirty?.has(EXPIRY_KEY) || s.removed?.has(EXPIRY_KEY)) return false;
-    if (this.#verified.get(s.cookieValue)?.current !== true) return false;
-    return !this.#needsTouch(session, s, now);
-  }
-
-  #cookieFor(session: Session<Data>, s: SessionState, now: number): string {
-    let value = s.cookieValue;
-    // The same ID signs to the same value: reuse the request's, sign only a new ID (or one
-    // signed by an older secret, so rotation moves every active session to the newest).
-    const known = value === null ? undefined : this.#verified.get(value);
-    if (value === null || known?.id !== s.id || !known.current) {
-      value = this.#signer.sign(s.id!);
-      this.#remember(value, s.id!, s.key!, true);
-      s.cookieValue = value;
+    let cookie = plan.cookie;
+    switch (plan.store) {
+      case 'create': {
+        const record = session.toRecord(plan.expiresAt, now);
+        yield* this.#create(session, record);
+        break;
+      }
+      case 'update':
+      case 'touch': {
+        const key = session.storeKey!;
+        const { expiresAt } = plan;
+        const found =
+          plan.store === 'update'
+            ? yield (store) => store.update(key, session.toChange(expiresAt, now), now)
+            : yield (store) => store.touch(key, expiresAt, now, now);
+        if (!found) {
+          if (plan.ifGone === 'interrupt') {
+            throw new SessionError(
+              'ERR_SESSION_INTERRUPTED',
+              'The session was deleted while this request was running (a logout or revocation elsewhere); its changes were not saved.',
+            );
+          }
+          session.forgotten();
+          cookie = 'delete';
+        }
+        break;
+      }
+      case 'destroy': {
+        const key = session.storeKey!;
+        yield (store) => store.destroy(key);
+        session.forgotten();
+        break;
+      }
+      case 'none':
+        break;
     }
-    return sessionCookie(this.cookie, value, session.expiresAtBrowserClose ? undefined : s.expiresAt, now);
+    return this.#headers(session, plan, cookie, now);
   }
 
-  *#create(s: SessionState, expiresAt: number, now: number): Generator<StoreCall, void, unknown> {
-    const record: SessionRecord = {
-      data: recordData(s.raw),
-      expiresAt,
-      createdAt: s.isNew ? now : s.createdAt,
-      lastSeenAt: now,
-      userId: s.userId,
-      userAgent: s.userAgent,
-    };
+  *#create(session: Session<Data>, record: SessionRecord): Generator<StoreStep, void, unknown> {
     for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
       const id = this.#generateId();
       if (!isValidSessionId(id)) throw new SessionError('ERR_SESSION_CONFIG', 'generateId() returned an ID that fails isValidSessionId().');
       const key = storeKeyFor(id);
-      if (yield (ops) => ops.create(key, record)) {
-        s.id = id;
-        s.key = key;
+      if (yield (store) => store.create(key, record)) {
+        session.stored(id, key);
         return;
       }
     }
     throw new SessionError('ERR_STORE_UNAVAILABLE', `Store ${this.store.name} refused ${MAX_CREATE_ATTEMPTS} fresh session IDs.`);
   }
 
-  *#update(s: SessionState, expiresAt: number, now: number): Generator<StoreCall, void, unknown> {
-    const set: Record<string, string> = {};
-    const source = s.replace ? s.raw.keys() : (s.dirty ?? []);
-    for (const k of source) {
-      const raw = s.raw.get(k);
-      if (raw !== undefined) setOwn(set, k, raw);
+  /** The commit's headers; records on the session what was saved. */
+  #headers(session: Session<Data>, plan: CommitPlan, cookie: CommitPlan['cookie'], now: number): CommitResult {
+    const saves = plan.store === 'create' || plan.store === 'update' || plan.store === 'touch' || (cookie === 'set' && this.#stateless !== null);
+    if (saves && cookie !== 'delete') session.saved(plan.expiresAt);
+    let setCookie: string | undefined;
+    if (cookie === 'delete') setCookie = deletionCookie(this.cookie);
+    else if (cookie === 'set') {
+      const expires = session.expiresAtBrowserClose ? undefined : plan.expiresAt;
+      setCookie = sessionCookie(this.cookie, this.#cookieValue(session, plan.expiresAt, now), expires, now);
     }
-    const change = {
-      set,
-      unset: s.removed ? [...s.removed] : [],
-      replace: s.replace,
-      expiresAt,
-      lastSeenAt: now,
-      ...(s.userIdChanged ? { userId: s.userId } : {}),
-    };
-    const key = s.key!;
-    const ok = yield (ops) => ops.update(key, change, now);
-    if (!ok) {
-      throw new SessionError(
-        'ERR_SESSION_INTERRUPTED',
-        'The session was deleted while this request was running (a logout or revocation elsewhere); its changes were not saved.',
-      );
-    }
+    return { setCookie, vary: session.accessed || setCookie !== undefined };
   }
 
-  /** A store call under the timeout, failures as `ERR_STORE_UNAVAILABLE`; no extra promise layer on success. */
-  #call<T>(fn: () => Promise<T>): Promise<T> {
-    let started: Promise<T>;
-    try {
-      started = fn();
-    } catch (err) {
-      return Promise.reject(this.#storeFailure(err));
-    }
-    return withDeadline(started, this.#timeout, this.#timedOut, this.#toStoreFailure);
+  /** The cookie's value: the sealed session, or the signed ID (the request's own value when still current). */
+  #cookieValue(session: Session<Data>, expiresAt: number, now: number): string {
+    if (this.#stateless) return this.#stateless.seal(session.toRecord(expiresAt, now));
+    const reused = session.signedValue;
+    if (reused !== null) return reused;
+    const id = session.id!;
+    const value = this.#signer.sign(id);
+    this.#remember(value, id, session.storeKey!, true);
+    session.signed(value);
+    return value;
   }
+
+  // ---- store calls ---------------------------------------------------------------
+
+  /**
+   * One store call: a synchronous answer is used as it is (no promise, no timer); a promise is
+   * bounded by `storeTimeout`. Failures become `ERR_STORE_UNAVAILABLE`.
+   */
+  readonly #storeCall = <T>(call: (store: SessionStore) => Awaitable<T>): Awaitable<T> => {
+    let answer: Awaitable<T>;
+    try {
+      answer = call(this.store);
+    } catch (err) {
+      throw this.#storeFailure(err);
+    }
+    if (!(answer instanceof Promise)) return answer;
+    return withDeadline(answer, this.#timeout, this.#timedOut, this.#toStoreFailure);
+  };
 
   readonly #timedOut = (): Error => new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} did not answer within ${this.#timeout} ms.`);
   readonly #toStoreFailure = (err: unknown): SessionError => this.#storeFailure(err);
@@ -532,29 +380,14 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     return new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} failed: ${(err as Error)?.message ?? err}`, { cause: err });
   }
 
-  /** Drives the commit's steps against the synchronous operations: no promise, no watchdog. */
-  #runSync(sync: SyncSessionOps, steps: Generator<StoreCall, CommitResult, unknown>): CommitResult {
-    let step = steps.next();
-    while (!step.done) {
-      let answer: unknown;
-      try {
-        answer = step.value(sync);
-      } catch (err) {
-        throw this.#storeFailure(err);
-      }
-      step = steps.next(answer);
-    }
-    return varyOnCookie(step.value);
-  }
+  // ---- cookies -------------------------------------------------------------------
 
-  /** Drives the commit's steps against the async store, each call under the timeout. */
-  async #runAsync(steps: Generator<StoreCall, CommitResult, unknown>): Promise<CommitResult> {
-    let step = steps.next();
-    while (!step.done) {
-      const call = step.value;
-      step = steps.next(await this.#call(() => call(this.store) as Promise<unknown>));
+  #unseal(store: StatelessStore, value: string, now: number): SessionRecord | null {
+    try {
+      return store.unseal(value, now);
+    } catch {
+      return null; // a garbled cookie is no session, never a 5xx
     }
-    return varyOnCookie(step.value);
   }
 
   /**
@@ -572,64 +405,40 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
 
   #remember(value: string, id: string, key: string, current: boolean): VerifiedCookie {
     if (this.#verified.size >= VERIFIED_CACHE_SIZE) this.#verified.clear();
-    const entry = { id, key, current };
+    const entry: VerifiedCookie = { id, key, value, current };
     this.#verified.set(value, entry);
     return entry;
   }
 }
 
-/** One store call of a commit: the same method on the async store or its synchronous twin. */
-type StoreCall = (ops: SessionStore | SyncSessionOps) => unknown;
+/** One store call of a commit. */
+type StoreStep = (store: SessionStore) => Awaitable<unknown>;
 
-/** Whatever the request's cookie made us answer with a Set-Cookie varies on that cookie too. */
-function varyOnCookie(result: CommitResult): CommitResult {
-  if (result.setCookie !== undefined) result.vary = true;
-  return result;
+/**
+ * Drives a commit's steps: synchronously while the store answers synchronously, then (from the
+ * first promise on) asynchronously. One executor for both kinds of store.
+ */
+function runSteps<T>(steps: Generator<StoreStep, T, unknown>, call: (step: StoreStep) => Awaitable<unknown>): Awaitable<T> {
+  let next = steps.next();
+  while (!next.done) {
+    const answer = call(next.value);
+    if (answer instanceof Promise) return answer.then((value) => finishSteps(steps, value, call));
+    next = steps.next(answer);
+  }
+  return next.value;
 }
 
-/** A verified cookie whose record the store must be asked for. */
-interface PendingLoad {
-  value: string;
-  verified: VerifiedCookie;
-  now: number;
-  userAgent: string | null;
+async function finishSteps<T>(steps: Generator<StoreStep, T, unknown>, first: unknown, call: (step: StoreStep) => Awaitable<unknown>): Promise<T> {
+  let next = steps.next(first);
+  while (!next.done) next = steps.next(await call(next.value));
+  return next.value;
 }
 
-interface VerifiedCookie {
-  id: string;
-  key: string;
-  /** Signed by the newest secret (else re-signed when sent again). */
-  current: boolean;
-}
-
-/** Verified cookie values remembered per manager (~200 bytes each: ~2 MB at most). */
+/** Verified cookie values remembered per manager (a few hundred bytes each, bounded). */
 const VERIFIED_CACHE_SIZE = 10_000;
 
-/** A session's serialized values as a record's `data`. */
-function recordData(raw: ReadonlyMap<string, string>): Record<string, string> {
-  const data: Record<string, string> = {};
-  for (const [k, v] of raw) setOwn(data, k, v);
-  return data;
-}
-
-/** The state for a loaded record; a blank (new) one when the record is missing, malformed or expired. */
-function stateFromRecord(record: SessionRecord | null, now: number, userAgent: string | null): SessionState {
-  if (!isUsableRecord(record, now)) return blankState(now, true, userAgent);
-  const raw = new Map<string, string>();
-  const data = record.data;
-  for (const k of Object.keys(data)) raw.set(k, data[k]!);
-  const state = blankState(now, true, userAgent, raw);
-  state.isNew = false;
-  state.expiresAt = record.expiresAt;
-  state.createdAt = record.createdAt;
-  state.userId = record.userId;
-  state.userAgent = record.userAgent;
-  return state;
-}
-
-function isUsableRecord(record: SessionRecord | null, now: number): record is SessionRecord {
+function isUsableRecord(record: SessionRecord, now: number): boolean {
   return (
-    record !== null &&
     typeof record === 'object' &&
     typeof record.data === 'object' &&
     record.data !== null &&
@@ -640,13 +449,8 @@ function isUsableRecord(record: SessionRecord | null, now: number): record is Se
 
 /** Stands in for `manager.store` when sessions live in cookies: every server-side operation is refused. */
 function unsupportedStore(store: StatelessStore): SessionStore {
-  const refusal = () =>
-    new SessionError('ERR_STORE_UNSUPPORTED', `${store.name} keeps sessions in the cookie: there is nothing on the server to list, revoke or clear.`);
   const refuse = async (): Promise<never> => {
-    throw refusal();
-  };
-  const refuseNow = (): never => {
-    throw refusal();
+    throw new SessionError('ERR_STORE_UNSUPPORTED', `${store.name} keeps sessions in the cookie: there is nothing on the server to list, revoke or clear.`);
   };
   return {
     name: store.name,
@@ -660,8 +464,6 @@ function unsupportedStore(store: StatelessStore): SessionStore {
     destroyByUser: refuse,
     stats: refuse,
     close: () => store.close(),
-    // Sealing and unsealing are synchronous: the lifecycle never waits for this store.
-    sync: { get: refuseNow, create: refuseNow, update: refuseNow, touch: refuseNow, destroy: refuseNow },
   };
 }
 

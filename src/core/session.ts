@@ -1,9 +1,11 @@
 import { SessionError } from './errors.js';
 import { csrfTokenMatches, generateCsrfSecret, maskCsrfSecret } from './csrf.js';
+import { decodeExpiry, encodeExpiry, endsAtBrowserClose, expiryAge, expiryTime, EXPIRY_KEY, type ExpiryPolicy, type ExpirySetting } from './expiry.js';
+import type { CommitFacts } from './commit-plan.js';
+import { setOwn, type SessionChange, type SessionRecord } from './store.js';
 
 /** Keys starting with `$` belong to cloakroom (expiry, flash, CSRF): `keys()` hides them. */
 const RESERVED_PREFIX = '$';
-export const EXPIRY_KEY = '$expiry';
 const FLASH_KEY = '$flash';
 const CSRF_KEY = '$csrf';
 /** Names that would reach Object.prototype if anything ever copied data into a plain object. */
@@ -19,55 +21,22 @@ export type SessionDataShape = object;
 
 type Key<Data> = keyof Data & string;
 
-/** Stored form of `setExpiry`: seconds, an absolute time, or 0 for "at browser close". */
-type StoredExpiry = number | { at: number };
-
-/** What the manager needs to know and the session needs to ask. Not part of the public API. */
-export interface SessionContext {
+/** @internal What a session asks its manager: the clock and the expiry options. */
+export interface SessionContext extends ExpiryPolicy {
   now(): number;
-  /** Default lifetime in seconds (the cookie's Max-Age). */
-  maxAge: number;
-  expireAtBrowserClose: boolean;
 }
 
-/** Internal state shared with the manager (never exported from the package). */
-export interface SessionState {
-  /** The cookie's session ID, or null until one is minted at save time. */
-  id: string | null;
-  /** SHA-256 of `id`: what the store sees. */
-  key: string | null;
-  /** The verified cookie value the request brought, reused while its ID stays (no re-signing). */
-  cookieValue: string | null;
-  raw: Map<string, string>;
-  decoded: Map<string, unknown>;
-  /** Keys set since the last commit; null until the first (most requests write nothing). */
-  dirty: Set<string> | null;
-  /** Keys removed since the last commit; null until the first. */
-  removed: Set<string> | null;
-  /** The handler called clear() or flush(): the stored data is replaced, not merged. */
-  replace: boolean;
-  modified: boolean;
-  accessed: boolean;
-  isNew: boolean;
-  /** Keys whose records must be deleted at commit (the old key after flush or cycleKey). */
-  obsoleteKeys: string[];
-  /**
-   * Called once when the session first needs a store write (see `SessionManager.commitSync`):
-   * adapters use it to hold back the response only for requests that need it.
-   */
-  onFirstChange: (() => void) | null;
-  /** The request brought a session cookie (valid or not): an empty session then deletes it. */
-  hadCookie: boolean;
-  /** The store failed at load and the manager serves an anonymous stand-in (`storeOutage: 'anonymous'`). */
-  degraded: boolean;
-  expiresAt: number;
-  createdAt: number;
-  userId: string | null;
-  userIdChanged: boolean;
-  userAgent: string | null;
+/**
+ * @internal The verified cookie a loaded session came with: its ID, the store key (the ID's
+ * hash) and the cookie value, reused while the ID stays (no re-signing).
+ */
+export interface VerifiedCookie {
+  readonly id: string;
+  readonly key: string;
+  readonly value: string;
+  /** Signed by the newest secret (else re-signed when the cookie is next sent). */
+  readonly current: boolean;
 }
-
-let stateOf: (session: Session<any>) => SessionState;
 
 /**
  * One visitor's session: Django's dict-like API, typed by `Data`.
@@ -77,6 +46,10 @@ let stateOf: (session: Session<any>) => SessionState;
  * request will see. Mutating an object returned by `get` changes nothing stored until you
  * `set` it again or call `markModified(key)`.
  *
+ * The session owns its state. The manager reads it through `commitFacts()` and tells it what a
+ * commit did through the few `@internal` methods at the end (`stored`, `saved`, `forgotten`,
+ * `close`); nothing else changes it from outside.
+ *
  * @example
  * const name = session.get('username', 'Guest');
  * session.set('theme', 'dark');
@@ -84,17 +57,74 @@ let stateOf: (session: Session<any>) => SessionState;
  * session.flush();    // on logout
  */
 export class Session<Data extends SessionDataShape = Record<string, unknown>> {
-  readonly #s: SessionState;
   readonly #ctx: SessionContext;
+  /** The cookie's session ID, or null until one is minted at save time. */
+  #id: string | null = null;
+  /** SHA-256 of the ID: what the store sees. */
+  #key: string | null = null;
+  /** The signed cookie value for `#id`, once known. */
+  #cookieValue: string | null = null;
+  /** `#cookieValue` is signed by the newest secret. */
+  #cookieCurrent = false;
+  /** Serialized values, by key: what the store holds. */
+  readonly #raw: Map<string, string>;
+  /** Values parsed from `#raw` on first read. */
+  readonly #decoded = new Map<string, unknown>();
+  /** Keys set since the last commit; null until the first (most requests write nothing). */
+  #dirty: Set<string> | null = null;
+  /** Keys removed since the last commit; null until the first. */
+  #removed: Set<string> | null = null;
+  /** `clear()` or `flush()` ran: the stored data is replaced, not merged. */
+  #replace = false;
+  /** `setExpiry` or `clear()` ran: what the cookie says about expiry may have changed. */
+  #expiryChanged = false;
+  #modified = false;
+  #accessed = false;
+  #isNew = true;
+  /** Keys whose records must be deleted at commit (the old key after flush or cycleKey). */
+  #obsoleteKeys: string[] | null = null;
+  /** The request brought a session cookie (valid or not): an empty session then deletes it. */
+  readonly #hadCookie: boolean;
+  readonly #degraded: boolean;
+  #expiresAt = 0;
+  #createdAt: number;
+  #userId: string | null = null;
+  #userIdChanged = false;
+  readonly #userAgent: string | null;
+  /** The adapter's last commit is done: a change now cannot reach the response. */
+  #closed = false;
 
-  static {
-    stateOf = (session) => session.#s;
-  }
-
-  /** @internal Sessions are made by `SessionManager.load`, not by user code. */
-  constructor(state: SessionState, ctx: SessionContext) {
-    this.#s = state;
+  /**
+   * @internal Sessions are made by `SessionManager.load`, not by user code. `record` is the
+   * stored record (already checked usable), `cookie` the verified cookie it was found by
+   * (none for a sealed, stateless record).
+   */
+  constructor(
+    ctx: SessionContext,
+    opening: { now: number; hadCookie: boolean; userAgent: string | null; degraded?: boolean; record?: SessionRecord | null; cookie?: VerifiedCookie | null },
+  ) {
     this.#ctx = ctx;
+    this.#hadCookie = opening.hadCookie;
+    this.#degraded = opening.degraded ?? false;
+    this.#createdAt = opening.now;
+    this.#userAgent = opening.userAgent;
+    const record = opening.record;
+    this.#raw = new Map();
+    if (!record) return;
+    const data = record.data;
+    for (const k of Object.keys(data)) this.#raw.set(k, data[k]!);
+    this.#isNew = false;
+    this.#expiresAt = record.expiresAt;
+    this.#createdAt = record.createdAt;
+    this.#userId = record.userId;
+    this.#userAgent = record.userAgent;
+    const cookie = opening.cookie;
+    if (cookie) {
+      this.#id = cookie.id;
+      this.#key = cookie.key;
+      this.#cookieValue = cookie.value;
+      this.#cookieCurrent = cookie.current;
+    }
   }
 
   // ---- dict-like API -------------------------------------------------------
@@ -103,7 +133,7 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
   get<K extends Key<Data>>(key: K): Data[K] | undefined;
   get<K extends Key<Data>>(key: K, fallback: Data[K]): Data[K];
   get(key: string, fallback?: unknown): unknown {
-    this.#s.accessed = true;
+    this.#accessed = true;
     return this.#read(key, fallback);
   }
 
@@ -113,14 +143,15 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
     this.#write(key, value);
   }
 
+  /** True when the session holds `key`. */
   has(key: Key<Data>): boolean {
-    this.#s.accessed = true;
-    return this.#s.raw.has(key);
+    this.#accessed = true;
+    return this.#raw.has(key);
   }
 
   /** Removes `key`; true when it was there. */
   delete(key: Key<Data>): boolean {
-    this.#s.accessed = true;
+    this.#accessed = true;
     return this.#remove(key);
   }
 
@@ -128,7 +159,7 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
   pop<K extends Key<Data>>(key: K): Data[K] | undefined;
   pop<K extends Key<Data>>(key: K, fallback: Data[K]): Data[K];
   pop(key: string, fallback?: unknown): unknown {
-    this.#s.accessed = true;
+    this.#accessed = true;
     const value = this.#read(key, fallback);
     this.#remove(key);
     return value;
@@ -136,8 +167,8 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
 
   /** The value of `key`; when absent, stores `value` first (Django's `setdefault`). */
   setDefault<K extends Key<Data>>(key: K, value: Data[K]): Data[K] {
-    this.#s.accessed = true;
-    if (this.#s.raw.has(key)) return this.#read(key, undefined) as Data[K];
+    this.#accessed = true;
+    if (this.#raw.has(key)) return this.#read(key, undefined) as Data[K];
     this.set(key, value);
     return this.#read(key, undefined) as Data[K];
   }
@@ -151,31 +182,32 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
 
   /** The user's keys (cloakroom's own `$`-prefixed keys are hidden). */
   keys(): Key<Data>[] {
-    this.#s.accessed = true;
+    this.#accessed = true;
     const out: string[] = [];
-    for (const key of this.#s.raw.keys()) if (!key.startsWith(RESERVED_PREFIX)) out.push(key);
+    for (const key of this.#raw.keys()) if (!key.startsWith(RESERVED_PREFIX)) out.push(key);
     return out as Key<Data>[];
   }
 
+  /** The user's keys with their values. */
   entries(): [Key<Data>, Data[Key<Data>]][] {
     return this.keys().map((key) => [key, this.#read(key, undefined) as Data[Key<Data>]]);
   }
 
   /** Removes every key, cloakroom's own included (Django's `clear`). The ID is kept. */
   clear(): void {
-    const s = this.#s;
-    s.raw.clear();
-    s.decoded.clear();
-    s.dirty = null;
-    s.removed = null;
-    s.replace = true;
-    changed(s);
-    s.accessed = true;
+    this.#raw.clear();
+    this.#decoded.clear();
+    this.#dirty = null;
+    this.#removed = null;
+    this.#replace = true;
+    this.#expiryChanged = true;
+    this.#changed();
+    this.#accessed = true;
   }
 
   /** True when the session holds nothing at all. */
   isEmpty(): boolean {
-    return this.#s.raw.size === 0;
+    return this.#raw.size === 0;
   }
 
   /**
@@ -183,14 +215,13 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
    * every key is written again.
    */
   markModified(key?: Key<Data>): void {
-    const s = this.#s;
-    const keys = key === undefined ? [...s.raw.keys()] : [key];
+    const keys = key === undefined ? [...this.#raw.keys()] : [key];
     for (const k of keys) {
-      if (!s.raw.has(k)) continue;
-      const value = s.decoded.has(k) ? s.decoded.get(k) : JSON.parse(s.raw.get(k)!);
+      if (!this.#raw.has(k)) continue;
+      const value = this.#decoded.has(k) ? this.#decoded.get(k) : JSON.parse(this.#raw.get(k)!);
       this.#write(k, value);
     }
-    changed(s);
+    this.#changed();
   }
 
   // ---- lifecycle ---------------------------------------------------------------
@@ -200,14 +231,11 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
    * The old record is deleted at commit; a new ID is minted only if something is saved again.
    */
   flush(): void {
-    const s = this.#s;
     this.clear();
-    if (s.key !== null) s.obsoleteKeys.push(s.key);
-    s.id = null;
-    s.key = null;
-    s.isNew = true;
-    if (s.userId !== null) s.userIdChanged = true;
-    s.userId = null;
+    this.#retireKey();
+    this.#isNew = true;
+    if (this.#userId !== null) this.#userIdChanged = true;
+    this.#userId = null;
   }
 
   /**
@@ -215,30 +243,27 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
    * Call it whenever privileges change, above all on login, so a fixated ID is worthless.
    */
   cycleKey(): void {
-    const s = this.#s;
-    if (s.key !== null) s.obsoleteKeys.push(s.key);
-    s.id = null;
-    s.key = null;
-    changed(s);
-    s.accessed = true;
+    this.#retireKey();
+    this.#changed();
+    this.#accessed = true;
     // Under a new ID every key is new: the whole data set is written.
-    const dirty = (s.dirty ??= new Set());
-    for (const k of s.raw.keys()) dirty.add(k);
+    const dirty = (this.#dirty ??= new Set());
+    for (const k of this.#raw.keys()) dirty.add(k);
   }
 
   /**
    * Django's `login()` for the session: a new ID (`cycleKey`), a new CSRF secret, and the
    * session bound to `userId` so it can be listed and revoked with the user's other sessions.
+   * Throws `ERR_SESSION_USER_ID` unless `userId` is a non-empty string of at most 256 characters.
    */
   login(userId: string): void {
     if (typeof userId !== 'string' || userId.length === 0 || userId.length > 256) {
-      throw new SessionError('ERR_SESSION_KEY', 'login(userId) needs a non-empty string of at most 256 characters.');
+      throw new SessionError('ERR_SESSION_USER_ID', 'login(userId) needs a non-empty string of at most 256 characters.');
     }
     this.cycleKey();
-    const s = this.#s;
-    s.userId = userId;
-    s.userIdChanged = true;
-    if (s.raw.has(CSRF_KEY)) this.#write(CSRF_KEY, generateCsrfSecret());
+    this.#userId = userId;
+    this.#userIdChanged = true;
+    if (this.#raw.has(CSRF_KEY)) this.#write(CSRF_KEY, generateCsrfSecret());
   }
 
   /** Django's `logout()`: the same as `flush()`. */
@@ -248,52 +273,35 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
 
   /** The user bound by `login`, or null. */
   get userId(): string | null {
-    return this.#s.userId;
+    return this.#userId;
   }
 
-  // ---- expiry ------------------------------------------------------------------
+  // ---- expiry (the rules live in expiry.ts) ------------------------------------
 
   /**
    * Django's `set_expiry`: seconds of life, a `Date`, `0` for "when the browser closes",
-   * or `null` to go back to the default age.
+   * or `null` to go back to the default age. Throws `ERR_SESSION_EXPIRY` for anything else.
    */
   setExpiry(value: number | Date | null): void {
-    if (value === null) {
-      this.#remove(EXPIRY_KEY);
-      return;
-    }
-    if (value instanceof Date) {
-      const at = value.getTime();
-      if (!Number.isFinite(at)) throw new SessionError('ERR_SESSION_KEY', 'setExpiry() got an invalid Date.');
-      this.#write(EXPIRY_KEY, { at } satisfies StoredExpiry);
-      return;
-    }
-    if (!Number.isFinite(value) || value < 0) {
-      throw new SessionError('ERR_SESSION_KEY', 'setExpiry() takes seconds >= 0, a Date, or null.');
-    }
-    this.#write(EXPIRY_KEY, Math.floor(value) satisfies StoredExpiry);
+    const setting = encodeExpiry(value);
+    this.#expiryChanged = true;
+    if (setting === undefined) this.#remove(EXPIRY_KEY);
+    else this.#write(EXPIRY_KEY, setting);
   }
 
   /** Seconds until this session expires, counted from now (Django's `get_expiry_age`). */
   get expiryAge(): number {
-    const expiry = this.#expiry();
-    if (typeof expiry === 'object') return Math.max(0, Math.floor((expiry.at - this.#ctx.now()) / 1000));
-    if (typeof expiry === 'number' && expiry > 0) return expiry;
-    return this.#ctx.maxAge;
+    return expiryAge(this.#expiry(), this.#ctx, this.#ctx.now());
   }
 
   /** When this session expires if nothing else happens (Django's `get_expiry_date`). */
   get expiryDate(): Date {
-    const expiry = this.#expiry();
-    if (typeof expiry === 'object') return new Date(expiry.at);
-    return new Date(this.#ctx.now() + this.expiryAge * 1000);
+    return new Date(expiryTime(this.#expiry(), this.#ctx, this.#ctx.now()));
   }
 
   /** True when the cookie is a browser-session cookie (no Max-Age). */
   get expiresAtBrowserClose(): boolean {
-    const expiry = this.#expiry();
-    if (expiry === undefined) return this.#ctx.expireAtBrowserClose;
-    return expiry === 0;
+    return endsAtBrowserClose(this.#expiry(), this.#ctx);
   }
 
   // ---- flash -------------------------------------------------------------------
@@ -307,7 +315,7 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
 
   /** The flashed value for `key`, removed as it is read. */
   readFlash<T = unknown>(key: string): T | undefined {
-    this.#s.accessed = true;
+    this.#accessed = true;
     const all = this.#read(FLASH_KEY, undefined) as Record<string, unknown> | undefined;
     if (!all || !Object.hasOwn(all, key)) return undefined;
     const { [key]: value, ...rest } = all;
@@ -341,17 +349,17 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
 
   /** True when this request changed something that will be saved. */
   get modified(): boolean {
-    return this.#s.modified;
+    return this.#modified;
   }
 
   /** True when the handler read or wrote the session (responses then get `Vary: Cookie`). */
   get accessed(): boolean {
-    return this.#s.accessed;
+    return this.#accessed;
   }
 
   /** True when no stored record stands behind this session yet. */
   get isNew(): boolean {
-    return this.#s.isNew;
+    return this.#isNew;
   }
 
   /**
@@ -359,24 +367,131 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
    * manager's `storeOutage: 'anonymous'`). Reads work; a write fails the request with 503.
    */
   get isDegraded(): boolean {
-    return this.#s.degraded;
+    return this.#degraded;
   }
 
   /** The session ID carried by the cookie, or null before the first save. Never log it. */
   get id(): string | null {
-    return this.#s.id;
+    return this.#id;
+  }
+
+  // ---- what the manager reads and tells (@internal) ------------------------------
+
+  /** @internal The store key (the ID's hash) of the current record, or null. */
+  get storeKey(): string | null {
+    return this.#key;
+  }
+
+  /** @internal The signed cookie value for the current ID, or null when it must be signed. */
+  get signedValue(): string | null {
+    return this.#cookieCurrent ? this.#cookieValue : null;
+  }
+
+  /** @internal What the commit policy (`planCommit`) decides on. */
+  commitFacts(stateless: boolean): CommitFacts {
+    return {
+      hasObsoleteRecords: this.#obsoleteKeys !== null && this.#obsoleteKeys.length > 0,
+      stateless,
+      degraded: this.#degraded,
+      modified: this.#modified,
+      empty: this.#raw.size === 0,
+      stored: stateless ? !this.#isNew : this.#key !== null,
+      hadCookie: this.#hadCookie,
+      cookieUnchanged: this.#cookieValue !== null && this.#cookieCurrent && !this.#expiryChanged,
+      expiry: this.#expiry(),
+      expiresAt: this.#expiresAt,
+    };
+  }
+
+  /** @internal The keys of records retired by `flush()`/`cycleKey()`, handed over once. */
+  takeObsoleteKeys(): string[] {
+    const keys = this.#obsoleteKeys ?? [];
+    this.#obsoleteKeys = null;
+    return keys;
+  }
+
+  /** @internal The whole session as a record, for `create` or sealing. */
+  toRecord(expiresAt: number, now: number): SessionRecord {
+    const data: Record<string, string> = {};
+    for (const [k, v] of this.#raw) setOwn(data, k, v);
+    return { data, expiresAt, createdAt: this.#isNew ? now : this.#createdAt, lastSeenAt: now, userId: this.#userId, userAgent: this.#userAgent };
+  }
+
+  /** @internal What this request changed, for `update`: only those keys are written. */
+  toChange(expiresAt: number, now: number): SessionChange {
+    const set: Record<string, string> = {};
+    for (const k of this.#replace ? this.#raw.keys() : (this.#dirty ?? [])) {
+      const raw = this.#raw.get(k);
+      if (raw !== undefined) setOwn(set, k, raw);
+    }
+    const change: SessionChange = { set, unset: this.#removed ? [...this.#removed] : [], replace: this.#replace, expiresAt, lastSeenAt: now };
+    if (this.#userIdChanged) change.userId = this.#userId;
+    return change;
+  }
+
+  /** @internal A record now stands under a fresh `id` (its store key `key`). */
+  stored(id: string, key: string): void {
+    this.#id = id;
+    this.#key = key;
+    this.#cookieValue = null;
+    this.#cookieCurrent = false;
+  }
+
+  /** @internal The cookie value just signed for the current ID. */
+  signed(value: string): void {
+    this.#cookieValue = value;
+    this.#cookieCurrent = true;
+  }
+
+  /** @internal The commit saved everything (with `expiresAt` as the record's expiry). */
+  saved(expiresAt: number): void {
+    this.#expiresAt = expiresAt;
+    this.#modified = false;
+    this.#dirty = null;
+    this.#removed = null;
+    this.#replace = false;
+    this.#expiryChanged = false;
+    this.#userIdChanged = false;
+  }
+
+  /** @internal The current record is gone (destroyed, or found missing): no ID any more. */
+  forgotten(): void {
+    this.#id = null;
+    this.#key = null;
+    this.#cookieValue = null;
+  }
+
+  /**
+   * @internal The adapter's commit is done and the response has its headers: a change from
+   * now on cannot be saved, and is reported (`CloakroomLateSessionChange`) instead of lost quietly.
+   */
+  close(): void {
+    this.#closed = true;
   }
 
   // ---- internals ---------------------------------------------------------------
 
-  #expiry(): StoredExpiry | undefined {
-    return this.#read(EXPIRY_KEY, undefined) as StoredExpiry | undefined;
+  #expiry(): ExpirySetting {
+    return this.#raw.has(EXPIRY_KEY) ? decodeExpiry(this.#read(EXPIRY_KEY, undefined)) : undefined;
+  }
+
+  /** The current record is deleted at commit, and a new ID minted if something is saved. */
+  #retireKey(): void {
+    if (this.#key !== null) (this.#obsoleteKeys ??= []).push(this.#key);
+    this.#id = null;
+    this.#key = null;
+    this.#cookieValue = null;
+    this.#cookieCurrent = false;
+  }
+
+  #changed(): void {
+    if (this.#closed && !this.#modified) warnLateChange();
+    this.#modified = true;
   }
 
   #read(key: string, fallback: unknown): unknown {
-    const s = this.#s;
-    if (s.decoded.has(key)) return s.decoded.get(key);
-    const raw = s.raw.get(key);
+    if (this.#decoded.has(key)) return this.#decoded.get(key);
+    const raw = this.#raw.get(key);
     if (raw === undefined) return fallback;
     let value: unknown;
     try {
@@ -385,7 +500,7 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
       // A corrupted value reads as absent, as Django treats corrupted session data.
       return fallback;
     }
-    s.decoded.set(key, value);
+    this.#decoded.set(key, value);
     return value;
   }
 
@@ -399,34 +514,22 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
     if (raw === undefined) {
       throw new SessionError('ERR_SESSION_SERIALIZE', `Session value for "${key}" cannot be stored as JSON (got ${typeof value}).`);
     }
-    const s = this.#s;
-    s.raw.set(key, raw);
-    s.decoded.delete(key); // re-read through JSON so get() returns what the next request sees
-    (s.dirty ??= new Set()).add(key);
-    s.removed?.delete(key);
-    changed(s);
-    s.accessed = true;
+    this.#raw.set(key, raw);
+    this.#decoded.delete(key); // re-read through JSON so get() returns what the next request sees
+    (this.#dirty ??= new Set()).add(key);
+    this.#removed?.delete(key);
+    this.#changed();
+    this.#accessed = true;
   }
 
   #remove(key: string): boolean {
-    const s = this.#s;
-    if (!s.raw.has(key)) return false;
-    s.raw.delete(key);
-    s.decoded.delete(key);
-    s.dirty?.delete(key);
-    (s.removed ??= new Set()).add(key);
-    changed(s);
+    if (!this.#raw.has(key)) return false;
+    this.#raw.delete(key);
+    this.#decoded.delete(key);
+    this.#dirty?.delete(key);
+    (this.#removed ??= new Set()).add(key);
+    this.#changed();
     return true;
-  }
-}
-
-/** Marks the session modified, telling the adapter the first time. */
-function changed(s: SessionState): void {
-  s.modified = true;
-  const hook = s.onFirstChange;
-  if (hook !== null) {
-    s.onFirstChange = null;
-    hook();
   }
 }
 
@@ -439,41 +542,10 @@ function checkUserKey(key: string): void {
   }
 }
 
-/** @internal The manager's view of a session. */
-export function internalState(session: Session<any>): SessionState {
-  return stateOf(session);
-}
-
-/**
- * @internal Runs `hook` once, the first time `session` changes in a way that needs a store
- * write (replacing any earlier hook); see `SessionManager.commitNeedsStore`.
- */
-export function onFirstChange(session: Session<any>, hook: (() => void) | null): void {
-  stateOf(session).onFirstChange = hook;
-}
-
-/** @internal A blank state for a session with no stored record. */
-export function blankState(now: number, hadCookie: boolean, userAgent: string | null, raw = new Map<string, string>()): SessionState {
-  return {
-    id: null,
-    key: null,
-    cookieValue: null,
-    raw,
-    decoded: new Map(),
-    dirty: null,
-    removed: null,
-    replace: false,
-    modified: false,
-    accessed: false,
-    isNew: true,
-    obsoleteKeys: [],
-    hadCookie,
-    onFirstChange: null,
-    degraded: false,
-    expiresAt: 0,
-    createdAt: now,
-    userId: null,
-    userIdChanged: false,
-    userAgent,
-  };
+/** A change after the response's headers went out cannot reach the cookie: say so rather than lose it quietly. */
+function warnLateChange(): void {
+  globalThis.process?.emitWarning?.(
+    'A session was changed after the response headers were sent; the change is not saved. Change the session before writing the response.',
+    'CloakroomLateSessionChange',
+  );
 }

@@ -86,7 +86,20 @@ export interface StoreStats {
 }
 
 /**
+ * A value, or the promise of it: how a store's request-path methods may answer.
+ *
+ * @example
+ * get(key: string, now: number): Awaitable<SessionRecord | null>
+ */
+export type Awaitable<T> = T | Promise<T>;
+
+/**
  * What every server-side store implements; `cloakroom/testing` checks a store against it.
+ *
+ * The request-path methods (`get`, `create`, `update`, `touch`, `destroy`) may return their
+ * answer directly instead of a promise: that is how a store that lives in this process (memory,
+ * SQLite) says it can answer synchronously, and the core then loads and commits without a
+ * promise or a timer. An answer that is a promise is bounded by the manager's `storeTimeout`.
  *
  * @example
  * class MyStore implements SessionStore { get(key, now) { … } create(key, record) { … } … }
@@ -96,18 +109,18 @@ export interface SessionStore {
   /** A short name for logs and errors, e.g. `sqlite:./data/sessions.db` (no passwords). */
   readonly name: string;
   /** The record, or null when there is none or it has expired. */
-  get(key: string, now: number): Promise<SessionRecord | null>;
-  /** Inserts; resolves false (and changes nothing) when the key already exists. */
-  create(key: string, record: SessionRecord): Promise<boolean>;
+  get(key: string, now: number): Awaitable<SessionRecord | null>;
+  /** Inserts; answers false (and changes nothing) when the key already exists. */
+  create(key: string, record: SessionRecord): Awaitable<boolean>;
   /**
-   * Applies `change` atomically; resolves false (and changes nothing) when the record is gone
+   * Applies `change` atomically; answers false (and changes nothing) when the record is gone
    * or expired, so a request racing a logout cannot bring the session back.
    */
-  update(key: string, change: SessionChange, now: number): Promise<boolean>;
+  update(key: string, change: SessionChange, now: number): Awaitable<boolean>;
   /** Moves the expiry without rewriting data; false when the record is gone. */
-  touch(key: string, expiresAt: number, lastSeenAt: number, now: number): Promise<boolean>;
+  touch(key: string, expiresAt: number, lastSeenAt: number, now: number): Awaitable<boolean>;
   /** Removes the record; a missing record is not an error. */
-  destroy(key: string): Promise<void>;
+  destroy(key: string): Awaitable<void>;
   /** Deletes expired records in batches; resolves the number deleted. */
   clearExpired(now: number, options?: ClearExpiredOptions): Promise<number>;
   /** The live sessions bound to `userId`, newest activity first. */
@@ -118,27 +131,6 @@ export interface SessionStore {
   stats(now: number): Promise<StoreStats>;
   /** Releases connections and timers. */
   close(): Promise<void>;
-  /**
-   * Optional: the request-path operations answered synchronously, for stores that live in
-   * this process (memory, SQLite through better-sqlite3). With them the core loads and commits
-   * without a promise, a timeout watchdog or a held-back response. Each must behave exactly as
-   * its async twin (the conformance suite checks both).
-   */
-  readonly sync?: SyncSessionOps;
-}
-
-/**
- * The synchronous twins of `SessionStore`'s request-path operations (see `SessionStore.sync`).
- *
- * @example
- * const record = store.sync?.get(key, Date.now());
- */
-export interface SyncSessionOps {
-  get(key: string, now: number): SessionRecord | null;
-  create(key: string, record: SessionRecord): boolean;
-  update(key: string, change: SessionChange, now: number): boolean;
-  touch(key: string, expiresAt: number, lastSeenAt: number, now: number): boolean;
-  destroy(key: string): void;
 }
 
 /**
@@ -161,7 +153,7 @@ export function applyChange(data: Record<string, string>, change: SessionChange)
 }
 
 /**
- * `target[key] = value` as an own data property, whatever the key: on a plain object, only
+ * @internal `target[key] = value` as an own data property, whatever the key: on a plain object, only
  * `__proto__` would otherwise reach a setter (and silently drop the value). Plain objects
  * built this way stay in V8's fast mode, where `Object.create(null)` maps are dictionaries:
  * several times slower to fill, copy, freeze and iterate on every request.

@@ -2,7 +2,7 @@ import { withDeadline } from '../core/deadline.js';
 import { SessionError } from '../core/errors.js';
 import { isLiveSessionRecord } from '../core/record.js';
 import { storeKeyFor } from '../core/session-id.js';
-import { isStatelessStore, type SessionChange, type SessionRecord, type SessionStore, type StatelessStore } from '../core/store.js';
+import { isStatelessStore, type Awaitable, type SessionChange, type SessionRecord, type SessionStore, type StatelessStore } from '../core/store.js';
 import type { ExpressSessionStore, StoreCallback, StoredSessionData } from './store.js';
 
 /**
@@ -160,9 +160,9 @@ class CloakroomBackend implements SessionBackend {
     this.#timeout = timeoutMs;
   }
 
-  #call<T>(fn: (store: SessionStore) => Promise<T>): Promise<T> {
+  #call<T>(fn: (store: SessionStore) => Awaitable<T>): Promise<T> {
     const store = this.#store();
-    return bounded(store.name, this.#timeout, () => fn(store));
+    return bounded(store.name, this.#timeout, async () => fn(store));
   }
 
   async get(sid: string): Promise<StoredSessionData | null> {

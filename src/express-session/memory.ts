@@ -32,7 +32,7 @@ export class MemoryStore extends Store {
   }
 
   get(sid: string, callback: StoreCallback<StoredSessionData | null>): void {
-    settle(this.#inner.get(storeKeyFor(sid), Date.now()).then((record) => (record ? parseData(record.data) : null)), callback);
+    settle(Promise.resolve(this.#inner.get(storeKeyFor(sid), Date.now())).then((record) => (record ? parseData(record.data) : null)), callback);
   }
 
   set(sid: string, session: object, callback?: StoreCallback): void {
@@ -74,8 +74,8 @@ export class MemoryStore extends Store {
   }
 }
 
-function settle<T>(promise: Promise<T>, callback: StoreCallback<T> | undefined): void {
-  promise.then(
+function settle<T>(answer: T | Promise<T>, callback: StoreCallback<T> | undefined): void {
+  Promise.resolve(answer).then(
     (value) => callback && process.nextTick(callback, null, value),
     (err: unknown) => callback && process.nextTick(callback, err),
   );

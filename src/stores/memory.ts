@@ -1,5 +1,4 @@
-import type { ClearExpiredOptions, SessionChange, SessionRecord, StoreStats, SyncSessionOps, UserSessionInfo } from '../core/store.js';
-import { InProcessStore } from './in-process.js';
+import type { Awaitable, ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
 import { applyChange, setOwn } from '../core/store.js';
 import { SessionError } from '../core/errors.js';
 
@@ -21,21 +20,19 @@ export interface MemoryStoreOptions {
  * serialized JSON text the core hands every store, so data that could not round-trip through a
  * real store fails here too. Stored data is frozen and replaced, never changed in place, so
  * `get` hands it out without a copy. Bounded: past
- * `maxEntries` the least recently used session is evicted. Answers synchronously too
- * (`store.sync`), so the core needs no promise for it.
+ * `maxEntries` the least recently used session is evicted. Answers synchronously
+ * (its request-path methods return values, not promises), so the core needs no promise for it.
  *
  * @example
  * const store = new MemoryStore({ maxEntries: 50_000 });
  */
-export class MemoryStore extends InProcessStore {
+export class MemoryStore implements SessionStore {
   readonly name = 'memory:';
-  protected syncOps: SyncSessionOps;
   readonly #records = new Map<string, SessionRecord>(); // insertion order doubles as LRU order
   readonly #maxEntries: number;
   readonly #timer: NodeJS.Timeout | undefined;
 
   constructor(options: MemoryStoreOptions = {}) {
-    super();
     this.#maxEntries = options.maxEntries ?? 10_000;
     if (!Number.isInteger(this.#maxEntries) || this.#maxEntries < 1) {
       throw new SessionError('ERR_SESSION_CONFIG', 'MemoryStore maxEntries must be a positive integer.');
@@ -46,13 +43,6 @@ export class MemoryStore extends InProcessStore {
       // A sweep timer must never keep a process alive that has nothing else to do.
       this.#timer.unref();
     }
-    this.syncOps = {
-      get: (key, now) => this.#get(key, now),
-      create: (key, record) => this.#create(key, record),
-      update: (key, change, now) => this.#update(key, change, now),
-      touch: (key, expiresAt, lastSeenAt, now) => this.#touch(key, expiresAt, lastSeenAt, now),
-      destroy: (key) => void this.#records.delete(key),
-    };
   }
 
   /** Records held right now, expired ones not yet swept included. */
@@ -80,7 +70,7 @@ export class MemoryStore extends InProcessStore {
     }
   }
 
-  #get(key: string, now: number): SessionRecord | null {
+  get(key: string, now: number): Awaitable<SessionRecord | null> {
     const held = this.#live(key, now);
     if (held === null) return null;
     // Refresh the LRU position.
@@ -89,7 +79,7 @@ export class MemoryStore extends InProcessStore {
     return handedOut(held);
   }
 
-  #create(key: string, record: SessionRecord): boolean {
+  create(key: string, record: SessionRecord): Awaitable<boolean> {
     if (this.#live(key, Date.now()) !== null) return false;
     this.#put(key, stored(record, copyData(record.data), record.expiresAt, record.lastSeenAt, record.userId));
     return true;
@@ -97,7 +87,7 @@ export class MemoryStore extends InProcessStore {
 
   // JavaScript runs one callback at a time, so read-modify-write here is atomic by construction:
   // the "short lock" other file/memory stores need is the event loop itself.
-  #update(key: string, change: SessionChange, now: number): boolean {
+  update(key: string, change: SessionChange, now: number): Awaitable<boolean> {
     const held = this.#live(key, now);
     if (held === null) return false;
     const userId = change.userId === undefined ? held.userId : change.userId;
@@ -105,11 +95,15 @@ export class MemoryStore extends InProcessStore {
     return true;
   }
 
-  #touch(key: string, expiresAt: number, lastSeenAt: number, now: number): boolean {
+  touch(key: string, expiresAt: number, lastSeenAt: number, now: number): Awaitable<boolean> {
     const held = this.#live(key, now);
     if (held === null) return false;
     this.#put(key, stored(held, held.data, expiresAt, lastSeenAt, held.userId));
     return true;
+  }
+
+  destroy(key: string): Awaitable<void> {
+    this.#records.delete(key);
   }
 
   async clearExpired(now: number, options: ClearExpiredOptions = {}): Promise<number> {

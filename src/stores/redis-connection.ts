@@ -182,8 +182,8 @@ export function createRedisClient(parsed: ParsedRedisUrl, options: RedisConnecti
     lazyConnect: false,
     // A command for a crashed master's slots is retried every retryDelayOnFailover (100 ms) up to
     // maxRedirections times (default 16, i.e. ~1.6 s): longer than the command timeout, so every
-    // such request would wait out the full timeout. 4 tries fail it in ~0.3 s (measured in
-    // test/faults/redis-cluster-outage.test.ts) and still cover a MOVED + ASK during resharding.
+    // such request would wait out the full timeout. 4 tries fail it well within the command
+    // timeout (test/faults/redis-cluster-outage.test.ts) and still cover a MOVED + ASK during resharding.
     maxRedirections: 4,
     // The cluster client owns queueing and reconnection; each node gets the command bounds.
     redisOptions: {

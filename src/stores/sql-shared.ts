@@ -172,8 +172,8 @@ export async function clearInBatches(
     onProgress?.(total);
     if (deleted < batchSize) return total;
     // Rest as long as the batch took: the sweep takes at most half the database's attention, so
-    // requests running beside it keep their latency (a 1M-row sweep at full speed quadrupled
-    // PostgreSQL's read p99 in the scale benchmark).
+    // requests running beside it keep their latency (a sweep at full speed did not: measured in
+    // docs/DESIGN-NOTES.md).
     const took = performance.now() - started;
     await new Promise<void>((resolve) => (took < 1 ? setImmediate(resolve) : setTimeout(resolve, Math.min(took, 1000))));
   }

@@ -3,9 +3,9 @@
  *
  * SQLite's auto-checkpoint runs on the connection that commits the transaction crossing 1,000
  * WAL pages: there it copies the pages into the database file and fsyncs it, and with
- * better-sqlite3 that happens inside a request's synchronous write. Measured with a writer doing
- * one session update per iteration: its p999 was 1.4–13.7 ms and its worst write 16–20 ms; with
- * the checkpoints run by another connection every 100 ms, p999 0.15–0.4 ms and worst 5–9 ms.
+ * better-sqlite3 that happens inside a request's synchronous write: that checkpoint is SQLite's
+ * write tail latency. Run by another connection every `checkpointInterval` instead, it leaves
+ * the writer's tail far shorter (measured side by side in docs/DESIGN-NOTES.md).
  *
  * The WAL file is reused from its start only when a write begins after a checkpoint that left
  * nothing behind. Under writes with no pause between them that moment may not come, and the WAL

@@ -15,8 +15,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ClearExpiredOptions, SessionChange, StoreStats, SyncSessionOps, UserSessionInfo } from '../core/store.js';
-import { InProcessStore } from './in-process.js';
+import { type Awaitable, type ClearExpiredOptions, type SessionChange, type SessionRecord, type SessionStore, type StoreStats, type UserSessionInfo } from '../core/store.js';
 import { BackgroundCheckpoints } from './sqlite-checkpoints.js';
 import { SessionError } from '../core/errors.js';
 import { checkIdentifier, clearInBatches, DEFAULT_TABLE, insertParams, rowToRecord, storeUnavailable, toMillis, updateParams, updateStatementFor, updateStatements, type UpdateStatements } from './sql-shared.js';
@@ -45,7 +44,7 @@ export interface SqliteStoreOptions {
   /**
    * Where WAL checkpoints run. `'inline'` (default): SQLite's auto-checkpoint, on the store's
    * connection, so the write that crosses 1,000 WAL pages also copies them into the database
-   * file and fsyncs it, blocking the event loop (measured 10–20 ms). `'worker'`: a worker thread
+   * file and fsyncs it, blocking the event loop (the cost is measured in docs/DESIGN-NOTES.md). `'worker'`: a worker thread
    * with its own connection checkpoints every `checkpointInterval` ms and the store's
    * connection checkpoints only past 10,000 pages (the safety net, and all that is left if the
    * worker fails). Ignored with `database` (its pragmas are yours) and for `:memory:`.
@@ -88,9 +87,8 @@ type Statement = Database.Statement<unknown[], unknown>;
  * const store = new SqliteStore({ path: './data/sessions.db' });
  * const manager = new SessionManager({ store, secrets: [process.env.SESSION_SECRET!] });
  */
-export class SqliteStore extends InProcessStore {
+export class SqliteStore implements SessionStore {
   readonly name: string;
-  protected syncOps: SyncSessionOps;
   /** The underlying database (e.g. for backups or inspection). */
   readonly database: Database.Database;
   readonly #ownsDatabase: boolean;
@@ -114,7 +112,6 @@ export class SqliteStore extends InProcessStore {
     checkpoints = 'inline',
     checkpointInterval = 100,
   }: SqliteStoreOptions = {}) {
-    super();
     const t = checkIdentifier(table, 'table');
     if (checkpoints !== 'inline' && checkpoints !== 'worker') {
       throw new SessionError('ERR_SESSION_CONFIG', `SqliteStore checkpoints must be 'inline' or 'worker', got ${String(checkpoints)}.`);
@@ -162,18 +159,6 @@ export class SqliteStore extends InProcessStore {
     this.#stats = db.prepare(
       `SELECT (SELECT count(*) FROM ${q} WHERE "expires_at" > @now) AS live, (SELECT count(*) FROM ${q} WHERE "expires_at" <= @now) AS expired`,
     );
-    // better-sqlite3 answers synchronously: the core then needs no promise per request.
-    this.syncOps = {
-      // The hot path of every request carrying a cookie: one prepared statement, raw row, one JSON.parse.
-      get: (key, now) => {
-        const row = this.#get.get(key, now) as unknown[] | undefined;
-        return row === undefined ? null : rowToRecord(row);
-      },
-      create: (key, record) => this.#create.run(...insertParams(key, record)).changes === 1,
-      update: (key, change, now) => this.#update(key, change, now),
-      touch: (key, expiresAt, lastSeenAt, now) => this.#touch.run(expiresAt, lastSeenAt, key, now).changes === 1,
-      destroy: (key) => void this.#destroy.run(key),
-    };
     // Last, once nothing above can throw: the worker's connection opens a file that exists, in WAL mode.
     this.#checkpoints = checkpoints === 'worker' && this.#ownsDatabase && !isInMemory(path) ? BackgroundCheckpoints.start(db, resolve(path), checkpointInterval) : undefined;
   }
@@ -181,7 +166,25 @@ export class SqliteStore extends InProcessStore {
   /** Resolves at once: the file was opened and the table created by the constructor. */
   async ready(): Promise<void> {}
 
-  #update(key: string, change: SessionChange, now: number): boolean {
+  // The hot path of every request carrying a cookie: one prepared statement, raw row, one JSON.parse.
+  get(key: string, now: number): Awaitable<SessionRecord | null> {
+    const row = this.#get.get(key, now) as unknown[] | undefined;
+    return row === undefined ? null : rowToRecord(row);
+  }
+
+  create(key: string, record: SessionRecord): Awaitable<boolean> {
+    return this.#create.run(...insertParams(key, record)).changes === 1;
+  }
+
+  touch(key: string, expiresAt: number, lastSeenAt: number, now: number): Awaitable<boolean> {
+    return this.#touch.run(expiresAt, lastSeenAt, key, now).changes === 1;
+  }
+
+  destroy(key: string): Awaitable<void> {
+    this.#destroy.run(key);
+  }
+
+  update(key: string, change: SessionChange, now: number): Awaitable<boolean> {
     return updateStatementFor(this.#updates, change).run(...updateParams(key, change, now)).changes === 1;
   }
 

@@ -18,7 +18,7 @@
  * within one process a generation counter prevents it.
  */
 import { isLiveSessionRecord } from '../core/record.js';
-import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
+import type { Awaitable, ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
 
 /**
  * Options of `new TieredStore()`.
@@ -155,7 +155,7 @@ export class TieredStore implements SessionStore {
    * the cache must not keep what the database no longer has). The generation moves before and
    * after the write, so a read whose database answer may predate the write never fills the cache.
    */
-  async #writeThrough<T>(key: string, write: () => Promise<T>): Promise<T> {
+  async #writeThrough<T>(key: string, write: () => Awaitable<T>): Promise<T> {
     this.#bump(key);
     try {
       return await write();
@@ -193,7 +193,7 @@ export class TieredStore implements SessionStore {
   }
 
   /** Runs a cache call; a throw becomes `{ ok: false }` and is logged once per burst. */
-  async #tryCache<T>(call: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
+  async #tryCache<T>(call: () => Awaitable<T>): Promise<{ ok: true; value: T } | { ok: false }> {
     try {
       const value = await call();
       if (this.#outageSince !== null) {

@@ -6,22 +6,26 @@ import { csrfProtection, session } from '../../src/adapters/express.ts';
 import { MemoryStore, SessionManager } from '../../src/index.ts';
 import { adapterSuite, listen, type ServedApp } from './suite.ts';
 
-adapterSuite('express', async (manager, routes) => {
-  const app = express();
-  app.set('env', 'test'); // the suite's deliberate handler bugs need no stack traces on stderr
-  app.use(express.urlencoded({ extended: false, limit: '16kb' }), session(manager));
-  for (const route of routes) {
-    const guards: RequestHandler[] = route.csrf ? [csrfProtection(manager)] : [];
-    app[route.method === 'GET' ? 'get' : 'post'](route.path, ...guards, (req, res) => {
-      const out = route.handler(req.session, { method: req.method, url: req.originalUrl });
-      if (out.redirect) res.redirect(302, out.redirect);
-      else res.status(out.status ?? 200).type('text/plain').send(out.body ?? '');
-    });
-  }
-  return listen(createServer(app));
-});
+for (const patchPrototypes of [false, true]) {
+  adapterSuite(patchPrototypes ? 'express (patchPrototypes)' : 'express', async (manager, routes) => {
+    const app = express();
+    app.set('env', 'test'); // the suite's deliberate handler bugs need no stack traces on stderr
+    app.use(express.urlencoded({ extended: false, limit: '16kb' }), session(manager, { patchPrototypes }));
+    for (const route of routes) {
+      const guards: RequestHandler[] = route.csrf ? [csrfProtection(manager)] : [];
+      app[route.method === 'GET' ? 'get' : 'post'](route.path, ...guards, (req, res) => {
+        const out = route.handler(req.session, { method: req.method, url: req.originalUrl });
+        if (out.redirect) res.redirect(302, out.redirect);
+        else res.status(out.status ?? 200).type('text/plain').send(out.body ?? '');
+      });
+    }
+    return listen(createServer(app));
+  });
+}
 
-describe('express: how the response is held back', () => {
+// The default (instance-level) path, and that it leaves Express's shared prototypes alone, are
+// tested in express-instance.test.ts: this file patches them, and each test file has its own process.
+describe('express (patchPrototypes): how the response is held back', () => {
   const SECRET = 'express-held-response-secret-0123456789';
   let app: ServedApp;
   const owned: Record<string, string[]> = {};
@@ -40,7 +44,7 @@ describe('express: how the response is held back', () => {
       } as typeof res.end;
       next();
     };
-    main.use(wrapsEnd, session(sessions));
+    main.use(wrapsEnd, session(sessions, { patchPrototypes: true }));
     main.get('/set', (req, res) => {
       req.session.set('n', Number(req.query.n));
       owned.set = ['writeHead', 'write', 'end', 'flushHeaders'].filter((m) => Object.hasOwn(res, m));

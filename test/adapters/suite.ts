@@ -94,8 +94,8 @@ export const ROUTES: readonly TestRoute[] = [
 /**
  * A real MemoryStore that counts the calls it gets, can be made slow (to expose a response
  * that leaves before its save) or failing (to check the 503 path). Counting, not faking.
- * It overrides the async operations, so the core uses it as an async store (`store.sync` is
- * undefined): the promise-driven paths of the lifecycle and the adapters.
+ * Its operations answer with promises, so the core uses it as an async store: the
+ * promise-driven paths of the lifecycle and the adapters.
  */
 class ObservedStore extends MemoryStore {
   calls = 0;
@@ -129,29 +129,38 @@ class ObservedStore extends MemoryStore {
 }
 
 /**
- * The same observations on the synchronous operations (`store.sync`), which the core uses
- * for memory and SQLite: the paths with no promise and no held-back queue. A synchronous
- * store cannot be slow in the way an async one is (its save is done before the response is
- * written at all), so `writeDelayMs` changes nothing here.
+ * The same observations on a store that answers synchronously, as memory and SQLite do: the
+ * paths with no promise and no held-back queue. A synchronous store cannot be slow in the way
+ * an async one is (its save is done before the response is written at all), so `writeDelayMs`
+ * changes nothing here.
  */
 class ObservedSyncStore extends MemoryStore {
   calls = 0;
   writeDelayMs = 0;
   failing = false;
-  constructor(options: MemoryStoreOptions) {
-    super(options);
-    const inner = this.syncOps;
-    const enter = () => {
-      this.calls++;
-      if (this.failing) throw new Error('connection refused (test: store down)');
-    };
-    this.syncOps = {
-      get: (key, now) => (enter(), inner.get(key, now)),
-      create: (key, record) => (enter(), inner.create(key, record)),
-      update: (key, change, now) => (enter(), inner.update(key, change, now)),
-      touch: (key, expiresAt, lastSeenAt, now) => (enter(), inner.touch(key, expiresAt, lastSeenAt, now)),
-      destroy: (key) => (enter(), inner.destroy(key)),
-    };
+  #enter(): void {
+    this.calls++;
+    if (this.failing) throw new Error('connection refused (test: store down)');
+  }
+  override get(key: string, now: number) {
+    this.#enter();
+    return super.get(key, now);
+  }
+  override create(key: string, record: SessionRecord) {
+    this.#enter();
+    return super.create(key, record);
+  }
+  override update(key: string, change: SessionChange, now: number) {
+    this.#enter();
+    return super.update(key, change, now);
+  }
+  override touch(key: string, expiresAt: number, lastSeenAt: number, now: number) {
+    this.#enter();
+    return super.touch(key, expiresAt, lastSeenAt, now);
+  }
+  override destroy(key: string) {
+    this.#enter();
+    return super.destroy(key);
   }
 }
 
@@ -231,7 +240,10 @@ function suiteWith(name: string, serve: ServeAdapter, kind: string, makeStore: (
     }
 
     before(async () => {
-      assert.equal(manager.synchronous, store instanceof ObservedSyncStore, 'the store is used the way this run means to test');
+      const probe = store.get('0'.repeat(64), Date.now());
+      assert.equal(probe instanceof Promise, !(store instanceof ObservedSyncStore), 'the store answers the way this run means to test');
+      await probe;
+      store.calls = 0;
       app = await serve(manager, ROUTES);
       secureApp = await serve(secureManager, ROUTES);
     });

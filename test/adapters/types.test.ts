@@ -28,12 +28,27 @@ import { session as expressSession } from ${src('adapters/express.ts')};
 import { session as koaSession } from ${src('adapters/koa.ts')};
 import { session as fastifySession } from ${src('adapters/fastify.ts')};
 import { session as honoSession } from ${src('adapters/hono.ts')};
+import { withSession as nodeSession } from ${src('adapters/node.ts')};
+import { withSession as fetchSession } from ${src('adapters/fetch.ts')};
 
 declare module ${src('index.ts')} {
   interface SessionData { username: string; visits: number }
 }
 
 const sessions = new SessionManager({ store: new MemoryStore(), secrets: 'x'.repeat(40) });
+
+nodeSession(sessions, (_req, res, session) => {
+  const name: string | undefined = session.get('username');
+  // @ts-expect-error visits is a number
+  session.set('visits', 'many');
+  res.end(name);
+});
+
+fetchSession(sessions, (_request, session) => {
+  // @ts-expect-error no such key
+  session.get('nope');
+  return new Response(String(session.get('visits', 0) + 1));
+});
 
 const e = express();
 e.use(expressSession(sessions));

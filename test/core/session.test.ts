@@ -98,8 +98,8 @@ describe('Session: the Django method set', () => {
     assert.ok(Math.abs(s.expiryDate.getTime() - (Date.now() + 300_000)) < 1000);
     s.setExpiry(0);
     assert.equal(s.expiresAtBrowserClose, true);
-    assert.throws(() => s.setExpiry(-1), { code: 'ERR_SESSION_KEY' });
-    assert.throws(() => s.setExpiry(new Date('nope')), { code: 'ERR_SESSION_KEY' });
+    assert.throws(() => s.setExpiry(-1), { code: 'ERR_SESSION_EXPIRY' });
+    assert.throws(() => s.setExpiry(new Date('nope')), { code: 'ERR_SESSION_EXPIRY' });
     assert.deepEqual(s.keys(), []);
   });
 });

@@ -11,7 +11,7 @@ import session, { type SessionOptions } from '../../src/express-session/index.ts
 import type { Session, SessionRequest } from '../../src/express-session/session.ts';
 import { MemoryStore as CoreMemoryStore } from '../../src/stores/memory.ts';
 import { CookieStore } from '../../src/stores/cookie.ts';
-import type { SessionChange, SessionRecord } from '../../src/core/store.ts';
+import type { Awaitable, SessionChange, SessionRecord } from '../../src/core/store.ts';
 import { Client, cookieAttribute, listen, SECRET, type Running } from './helpers.ts';
 
 /** express-session's own MemoryStore, counting the writes the middleware makes. */
@@ -35,15 +35,15 @@ class CountingLegacyStore extends realSession.MemoryStore {
 class CountingCoreStore extends CoreMemoryStore {
   writes = 0;
   touches = 0;
-  override create(key: string, record: SessionRecord): Promise<boolean> {
+  override create(key: string, record: SessionRecord): Awaitable<boolean> {
     this.writes++;
     return super.create(key, record);
   }
-  override update(key: string, change: SessionChange, now: number): Promise<boolean> {
+  override update(key: string, change: SessionChange, now: number): Awaitable<boolean> {
     this.writes++;
     return super.update(key, change, now);
   }
-  override touch(key: string, expiresAt: number, lastSeenAt: number, now: number): Promise<boolean> {
+  override touch(key: string, expiresAt: number, lastSeenAt: number, now: number): Awaitable<boolean> {
     this.touches++;
     return super.touch(key, expiresAt, lastSeenAt, now);
   }

@@ -3,19 +3,17 @@
  * `require('cloakroom/express-session')` both give the callable middleware factory (not a
  * namespace), with `Store`, `MemoryStore`, `Session`, `Cookie`, and it serves a real request.
  * Built with the project's own tsconfig.build.json and package.json exports, into a private
- * folder so parallel test runs never share a dist/.
+ * folder so parallel test runs never share a dist/ (test/helpers/built-package.ts): the test
+ * needs no `npm run build` beforehand.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { uniqueSuffix } from '../helpers/services.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildPackage, type BuiltPackage } from '../helpers/built-package.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-// Inside node_modules/ so the built copy resolves express, cookie… from the project's node_modules.
-const SANDBOX = join(ROOT, 'node_modules', '.cache', `cloakroom-es-${uniqueSuffix()}`);
-const PACKAGE = join(SANDBOX, 'node_modules', 'cloakroom');
+let built: BuiltPackage;
 
 const PROBE = `
   const express = require('express');
@@ -42,9 +40,9 @@ const PROBE = `
 `;
 
 function run(file: string, source: string): Record<string, unknown> {
-  const path = join(SANDBOX, file);
+  const path = join(built.sandbox, file);
   writeFileSync(path, source);
-  const result = spawnSync(process.execPath, [path], { cwd: SANDBOX, encoding: 'utf8', timeout: 20_000 });
+  const result = spawnSync(process.execPath, [path], { cwd: built.sandbox, encoding: 'utf8', timeout: 20_000 });
   assert.equal(result.status, 0, `${file} failed:\n${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
@@ -58,22 +56,9 @@ const EXPECTED = {
 
 describe('the built cloakroom/express-session entry points', () => {
   before(() => {
-    mkdirSync(PACKAGE, { recursive: true });
-    cpSync(join(ROOT, 'package.json'), join(PACKAGE, 'package.json'));
-    // The project's build (`tsc -p tsconfig.build.json`), only with its own output folder.
-    const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(PACKAGE, 'dist')], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    // tsc emits even when another module of the tree has a type error; that is the typecheck's job to report.
-    for (const file of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']) {
-      assert.ok(existsSync(join(PACKAGE, 'dist', 'express-session', file)), `build produced express-session/${file}\n${tsc.stdout}${tsc.stderr}`);
-    }
+    built = buildPackage('cloakroom-es', ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts'].map((f) => `express-session/${f}`));
   });
-  after(() => {
-    rmSync(SANDBOX, { recursive: true, force: true });
-  });
+  after(() => built?.remove());
 
   it("ESM: import session from 'cloakroom/express-session'", () => {
     const out = run(

@@ -21,10 +21,7 @@ describe('memory store specifics', () => {
       }
     }
     const logged = new Logged({ sweepInterval: 0 });
-    assert.equal(logged.sync, undefined);
-    assert.ok(new MemoryStore({ sweepInterval: 0 }).sync);
     const manager = new SessionManager({ store: logged, secrets: 'a-test-secret-that-is-long-enough-123' });
-    assert.equal(manager.synchronous, false);
     const fresh = await manager.load(undefined);
     fresh.set('a', 1);
     const { setCookie } = await manager.commit(fresh, { status: 200 });

@@ -205,24 +205,23 @@ describe('sqlite store specifics', () => {
     const database = new Database(':memory:');
     const own = new SqliteStore({ database });
     const manager = new SessionManager({ store: own, secrets: 'a-test-secret-that-is-long-enough-123' });
-    assert.equal(manager.synchronous, true);
-    const fresh = manager.loadMaybeSync(undefined);
+    const fresh = manager.loadNow(undefined);
     assert.ok(!(fresh instanceof Promise));
     fresh.set('n', 1);
-    const saved = manager.commitMaybeSync(fresh, { status: 200 });
+    const saved = manager.commitNow(fresh, 200);
     assert.ok(!(saved instanceof Promise), 'a synchronous store commits without a promise');
     const cookie = saved.setCookie!.split(';')[0]!;
-    const loaded = manager.loadMaybeSync(cookie);
+    const loaded = manager.loadNow(cookie);
     assert.ok(!(loaded instanceof Promise));
     assert.equal(loaded.get('n'), 1);
 
     database.pragma('query_only = ON'); // every write now fails inside SQLite itself
     loaded.set('n', 2);
-    assert.throws(() => manager.commitMaybeSync(loaded, { status: 200 }), (err: any) => err.code === 'ERR_STORE_UNAVAILABLE' && err.status === 503 && /readonly/i.test(err.message));
+    assert.throws(() => manager.commitNow(loaded, 200), (err: any) => err.code === 'ERR_STORE_UNAVAILABLE' && err.status === 503 && /readonly/i.test(err.message));
     await assert.rejects(manager.commit(loaded, { status: 200 }), { code: 'ERR_STORE_UNAVAILABLE' });
     database.close(); // and now every read fails too
-    assert.throws(() => manager.loadMaybeSync(cookie), (err: any) => err.code === 'ERR_STORE_UNAVAILABLE' && err.status === 503);
-    const standIn = new SessionManager({ store: own, secrets: 'a-test-secret-that-is-long-enough-123', storeOutage: 'anonymous' }).loadMaybeSync(cookie);
+    assert.throws(() => manager.loadNow(cookie), (err: any) => err.code === 'ERR_STORE_UNAVAILABLE' && err.status === 503);
+    const standIn = new SessionManager({ store: own, secrets: 'a-test-secret-that-is-long-enough-123', storeOutage: 'anonymous' }).loadNow(cookie);
     assert.ok(!(standIn instanceof Promise) && standIn.isDegraded, "storeOutage: 'anonymous' serves a stand-in on the synchronous path too");
   });
 
