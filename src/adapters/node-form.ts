@@ -1,8 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import { SessionError } from '../core/errors.js';
+import { MAX_FORM_BYTES, readBoundedBody } from './bounded-body.js';
 
-/** Default limit for `readForm`: 64 KiB is far more than any login or settings form needs. */
-export const MAX_FORM_BYTES = 64 * 1024;
+export { MAX_FORM_BYTES };
 
 /**
  * Reads an `application/x-www-form-urlencoded` request body, never past `limit` bytes: a
@@ -15,15 +14,6 @@ export const MAX_FORM_BYTES = 64 * 1024;
  * sessions.checkCsrf(session, req.method, form.get('csrf_token') ?? req.headers['x-csrf-token']);
  */
 export async function readForm(req: IncomingMessage, limit = MAX_FORM_BYTES): Promise<URLSearchParams> {
-  const tooLarge = () => new SessionError('ERR_SESSION_TOO_LARGE', `Form body over ${limit} bytes.`);
-  if (Number(req.headers['content-length']) > limit) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    // Stop reading at once; the 413 goes out with `Connection: close` (see sendSessionError).
-    if (total > limit) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  const body = await readBoundedBody(req, req.headers['content-length'], limit);
+  return new URLSearchParams(body.toString('utf8'));
 }

@@ -2,6 +2,7 @@ import { applySessionHeaders, type CommitResult, type HeaderTarget } from '../co
 import { errorAnswer } from './error-answer.js';
 import { SessionError } from '../core/errors.js';
 import { CSRF_FIELD } from '../core/csrf.js';
+import { chunksOf, MAX_FORM_BYTES, readBoundedBody } from './bounded-body.js';
 
 /**
  * HeaderTarget over web-standard `Headers`.
@@ -49,8 +50,8 @@ export function sessionErrorResponse(err: unknown): Response {
   return new Response(body, { status, headers });
 }
 
-/** Largest form body the CSRF check reads (64 KiB); past it the request is refused with 413. */
-export const MAX_CSRF_FORM_BYTES = 64 * 1024;
+/** Largest form body the CSRF check reads (64 KiB, as `readForm`); past it the request is refused with 413. */
+export const MAX_CSRF_FORM_BYTES = MAX_FORM_BYTES;
 const FORM_TYPE = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i;
 
 /**
@@ -64,27 +65,11 @@ const FORM_TYPE = /^(application\/x-www-form-urlencoded|multipart\/form-data)/i;
 export async function formCsrfToken(request: Request, maxBytes = MAX_CSRF_FORM_BYTES): Promise<string | null> {
   const type = request.headers.get('content-type') ?? '';
   if (!FORM_TYPE.test(type) || request.body === null) return null;
-  const tooLarge = () => new SessionError('ERR_SESSION_TOO_LARGE', `Form body over ${maxBytes} bytes.`);
-  if (Number(request.headers.get('content-length')) > maxBytes) throw tooLarge();
-  const reader = request.clone().body!.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel();
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-  } catch (err) {
+  const bytes = await readBoundedBody(chunksOf(request.clone().body!), request.headers.get('content-length'), maxBytes).catch((err: unknown) => {
     if (err instanceof SessionError) throw err;
-    return null;
-  }
-  const bytes = Buffer.concat(chunks);
+    return null; // an aborted or broken stream carries no token
+  });
+  if (bytes === null) return null;
   try {
     if (/^application\/x-www-form-urlencoded/i.test(type)) return new URLSearchParams(bytes.toString('utf8')).get(CSRF_FIELD);
     const value = (await new Response(bytes, { headers: { 'content-type': type } }).formData()).get(CSRF_FIELD);

@@ -4,6 +4,7 @@
  */
 import { getPriority, setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
+import { withDeadline } from '../core/deadline.js';
 import { SessionError } from '../core/errors.js';
 import { isStatelessStore, type SessionStore, type StatelessStore } from '../core/store.js';
 import { createStore, redactStoreUrl, STORE_URL_FORMS } from '../stores/from-url.js';
@@ -114,7 +115,8 @@ export async function runCli(
 
   let store: SessionStore | StatelessStore;
   try {
-    store = await withTimeout(createStore(url, values.table ? { table: values.table } : {}), connectTimeout, url);
+    const timedOut = () => new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${redactStoreUrl(url)} did not answer within ${connectTimeout} ms.`);
+    store = await withDeadline(createStore(url, values.table ? { table: values.table } : {}), connectTimeout, timedOut);
   } catch (err) {
     return failure(io, err);
   }
@@ -216,17 +218,3 @@ function failure(io: CliIO, err: unknown): number {
   return EXIT_STORE_FAILED;
 }
 
-async function withTimeout<T>(promise: Promise<T>, ms: number, url: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${redactStoreUrl(url)} did not answer within ${ms} ms.`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

@@ -1,6 +1,11 @@
 /**
  * Every error cloakroom throws is a `SessionError` with a stable `code`, so callers
- * branch on codes, never on message text (the jose/Lucia convention).
+ * branch on codes, never on message text (the jose/Lucia convention). The set is closed:
+ * a new failure gets a new code here (and a row in docs/API.md), never a reused one.
+ *
+ * Statuses: a failure of the store's server or of its setup that an operator fixes without
+ * changing the application is 503 (the next request may succeed); a programming or
+ * configuration error in the application is 500; the rest answer the client (400, 403, 413).
  *
  * @example
  * if (isSessionError(err) && err.code === 'ERR_SESSION_INTERRUPTED') showSignedOutNotice();
@@ -14,6 +19,8 @@ export type SessionErrorCode =
   | 'ERR_SESSION_SERIALIZE' // a value that cannot be stored as JSON
   | 'ERR_SESSION_TOO_LARGE' // a value or payload larger than the store accepts
   | 'ERR_STORE_UNAVAILABLE' // the store failed or timed out
+  | 'ERR_STORE_SCHEMA' // the store's table is missing: create it (its schema SQL) and the next call succeeds
+  | 'ERR_STORE_KEY' // a store was called with a key that storeKeyFor() did not make (a caller bug)
   | 'ERR_STORE_UNSUPPORTED' // the store cannot do this (e.g. revocation on a stateless store)
   | 'ERR_CSRF'; // a state-changing request without a valid CSRF token
 
@@ -33,6 +40,9 @@ export class SessionError extends Error {
 function statusForCode(code: SessionErrorCode): number {
   switch (code) {
     case 'ERR_STORE_UNAVAILABLE':
+    // A missing table is fixed by a migration, not a code change, and the store checks again on
+    // its next call: to a client and a load balancer it is the store being unavailable.
+    case 'ERR_STORE_SCHEMA':
       return 503;
     case 'ERR_CSRF':
       return 403;
@@ -67,6 +77,8 @@ export function publicMessage(err: SessionError): string {
   switch (err.code) {
     case 'ERR_STORE_UNAVAILABLE':
       return 'Service Unavailable: the session store did not answer. Please try again shortly.';
+    case 'ERR_STORE_SCHEMA':
+      return 'Service Unavailable: the session store is not ready. Please try again shortly.';
     case 'ERR_SESSION_INTERRUPTED':
       return 'Bad Request: your session ended while this request was running (signed out elsewhere?). Nothing was saved.';
     case 'ERR_CSRF':

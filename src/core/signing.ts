@@ -1,13 +1,56 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
-import { SessionError } from './errors.js';
+import { requireSecrets } from './secrets.js';
+
+export { MIN_SECRET_LENGTH } from './secrets.js';
+
+/** Length of an unpadded base64 or base64url HMAC-SHA256 (32 bytes). */
+const MAC_LENGTH = 43;
 
 /**
- * Secrets shorter than this are refused: an HMAC key is only as strong as its guessability.
+ * HMAC-SHA256 under a list of secrets, the first signing and every one verifying, so a secret
+ * can be rotated without logging anyone out. The text around the MAC is the caller's format:
+ * cloakroom's cookies (`Signer`) and express-session's (`s:` + id, plain base64) share this.
  *
  * @example
- * const secret = randomBytes(MIN_SECRET_LENGTH).toString('base64url'); // 43 characters
+ * const keys = new MacKeys(['new-secret-…', 'old-secret-…']);
+ * keys.match(payload, keys.sign(payload)); // 0: the newest secret made it
  */
-export const MIN_SECRET_LENGTH = 32;
+export class MacKeys {
+  readonly #keys: KeyObject[];
+  readonly #alphabet: 'base64url' | 'base64';
+
+  /** `secrets` must already be checked (see secrets.ts); `alphabet` is the MAC's spelling, unpadded. */
+  constructor(secrets: readonly string[], alphabet: 'base64url' | 'base64' = 'base64url') {
+    // KeyObjects skip re-importing the key material on every HMAC.
+    this.#keys = secrets.map((s) => createSecretKey(Buffer.from(s, 'utf8')));
+    this.#alphabet = alphabet;
+  }
+
+  #mac(key: KeyObject, payload: string): string {
+    const mac = createHmac('sha256', key).update(payload).digest(this.#alphabet);
+    // base64 pads a 32-byte digest with one '='; the formats we speak drop it.
+    return mac.length === MAC_LENGTH ? mac : mac.slice(0, MAC_LENGTH);
+  }
+
+  /** The MAC of `payload` under the newest secret. */
+  sign(payload: string): string {
+    return this.#mac(this.#keys[0]!, payload);
+  }
+
+  /**
+   * The index of the secret whose MAC of `payload` is `macText` (0: the newest), or -1.
+   * Compares the text, not decoded bytes: decoding skips stray characters, and a MAC that
+   * verifies should have exactly one spelling. Constant time per secret; never throws on input.
+   */
+  match(payload: string, macText: string): number {
+    if (macText.length !== MAC_LENGTH) return -1;
+    const given = Buffer.from(macText, 'latin1');
+    for (let i = 0; i < this.#keys.length; i++) {
+      if (timingSafeEqual(given, Buffer.from(this.#mac(this.#keys[i]!, payload), 'latin1'))) return i;
+    }
+    return -1;
+  }
+}
 
 /**
  * Signs and verifies cookie values with HMAC-SHA256 under a list of secrets:
@@ -19,31 +62,16 @@ export const MIN_SECRET_LENGTH = 32;
  * signer.unsign(value) === id;    // or null when forged, truncated or signed by an unknown secret
  */
 export class Signer {
-  readonly #secrets: KeyObject[];
+  readonly #keys: MacKeys;
 
-  constructor(secrets: readonly string[]) {
-    if (secrets.length === 0) {
-      throw new SessionError('ERR_SESSION_CONFIG', 'At least one session secret is required (SESSION_SECRET).');
-    }
-    for (const secret of secrets) {
-      if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
-        throw new SessionError(
-          'ERR_SESSION_CONFIG',
-          `Each session secret must be a string of at least ${MIN_SECRET_LENGTH} characters (SESSION_SECRET).`,
-        );
-      }
-    }
-    // KeyObjects skip re-importing the key material on every HMAC.
-    this.#secrets = secrets.map((s) => createSecretKey(Buffer.from(s, 'utf8')));
-  }
-
-  #mac(secret: KeyObject, payload: string): string {
-    return createHmac('sha256', secret).update(payload).digest('base64url');
+  /** `secrets`: a list, or a comma-separated string; each at least `MIN_SECRET_LENGTH` characters (else `ERR_SESSION_CONFIG`). */
+  constructor(secrets: string | readonly string[]) {
+    this.#keys = new MacKeys(requireSecrets(secrets, 'session'));
   }
 
   /** `payload` with its MAC under the newest secret appended: `${payload}.${mac}`. */
   sign(payload: string): string {
-    return `${payload}.${this.#mac(this.#secrets[0]!, payload)}`;
+    return `${payload}.${this.#keys.sign(payload)}`;
   }
 
   /** The payload when the MAC verifies under any secret, else null. Never throws on input. */
@@ -59,14 +87,7 @@ export class Signer {
     const dot = value.lastIndexOf('.');
     if (dot <= 0) return null;
     const payload = value.slice(0, dot);
-    const macText = value.slice(dot + 1);
-    // Compare the text, not decoded bytes: base64url decoding skips stray characters, and a
-    // cookie that verifies should have exactly one spelling. 43 = base64url of a 32-byte MAC.
-    if (macText.length !== 43) return null;
-    const given = Buffer.from(macText, 'latin1');
-    for (let i = 0; i < this.#secrets.length; i++) {
-      if (timingSafeEqual(given, Buffer.from(this.#mac(this.#secrets[i]!, payload), 'latin1'))) return { payload, current: i === 0 };
-    }
-    return null;
+    const index = this.#keys.match(payload, value.slice(dot + 1));
+    return index === -1 ? null : { payload, current: index === 0 };
   }
 }

@@ -1,4 +1,6 @@
+import { withDeadline } from '../core/deadline.js';
 import { SessionError } from '../core/errors.js';
+import { isLiveSessionRecord } from '../core/record.js';
 import { storeKeyFor } from '../core/session-id.js';
 import { isStatelessStore, type Awaitable, type SessionChange, type SessionRecord, type SessionStore, type StatelessStore } from '../core/store.js';
 import type { ExpressSessionStore, StoreCallback, StoredSessionData } from './store.js';
@@ -86,22 +88,20 @@ export function parseStoredData(data: Record<string, string>): StoredSessionData
 }
 
 /** Runs one store call under a deadline; store failures become 503s (`ERR_STORE_UNAVAILABLE`). */
-async function bounded<T>(storeName: string, timeoutMs: number, call: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
+function bounded<T>(storeName: string, timeoutMs: number, call: () => Promise<T> | T): Promise<T> {
+  const failure = (err: unknown): SessionError =>
+    err instanceof SessionError
+      ? err
+      : new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${storeName} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+  let started: Promise<T>;
   try {
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${storeName} did not answer within ${timeoutMs} ms.`)),
-        timeoutMs,
-      );
-    });
-    return await Promise.race([call(), deadline]);
+    // Promise.resolve: a store may answer with a plain value (it returns a native promise as is).
+    started = Promise.resolve(call());
   } catch (err) {
-    if (err instanceof SessionError) throw err;
-    throw new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${storeName} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-  } finally {
-    clearTimeout(timer);
+    return Promise.reject(failure(err));
   }
+  const timedOut = () => new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${storeName} did not answer within ${timeoutMs} ms.`);
+  return withDeadline(started, timeoutMs, timedOut, failure);
 }
 
 /** An express-session store: whole-object writes under the raw ID, exactly as express-session does them. */
@@ -169,7 +169,7 @@ class CloakroomBackend implements SessionBackend {
     const now = Date.now();
     const record = await this.#call((s) => s.get(storeKeyFor(sid), now));
     // The core enforces expiry itself, whatever a store returns.
-    if (!record || typeof record.data !== 'object' || record.data === null || !(record.expiresAt > now)) return null;
+    if (!isLiveSessionRecord(record, now)) return null;
     return parseStoredData(record.data);
   }
 

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { parse } from 'cookie';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { commitBeforeHeaders, sendSessionError } from '../adapters/node-response.js';
+import { readCookie } from '../core/cookie.js';
 import type { CommitResult } from '../core/manager.js';
+import { secretsProblem } from '../core/secrets.js';
 import { backendFor, snapshotOf, type SessionBackend, type Snapshot } from './backend.js';
 import { Cookie, type CookieOptions } from './cookie.js';
 import { MemoryStore } from './memory.js';
 import { CONTROLLER, Session, type SessionCallback, type SessionController, type SessionRequest } from './session.js';
-import { signSessionId, unsignSessionId } from './signature.js';
+import { SessionIdSigner } from './signature.js';
 import { inflateSession, type StoredSessionData } from './store.js';
 
 /**
@@ -51,8 +52,6 @@ export interface SessionOptions {
  */
 export type SessionMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
-/** Longest Cookie header parsed at all; Node itself caps a request's headers at 16 KiB. */
-const MAX_COOKIE_HEADER = 8192;
 const NO_HEADERS: CommitResult = { setCookie: undefined, vary: false };
 
 /**
@@ -83,7 +82,7 @@ export function session(options: SessionOptions): SessionMiddleware {
   }
   const settings: Settings = {
     name,
-    secrets,
+    signer: new SessionIdSigner(secrets),
     cookieOptions,
     generateId,
     trustProxy: opts.proxy,
@@ -120,7 +119,7 @@ export function session(options: SessionOptions): SessionMiddleware {
 
 interface Settings {
   name: string;
-  secrets: readonly string[];
+  signer: SessionIdSigner;
   cookieOptions: SessionOptions['cookie'] & object;
   generateId: (req: IncomingMessage) => string;
   trustProxy: boolean | undefined;
@@ -156,7 +155,7 @@ class RequestSession implements SessionController {
     this.#req = req;
     req.sessionStore = settings.store;
     req[CONTROLLER] = this;
-    this.#cookieId = req.sessionID = readSessionId(req.headers.cookie, settings.name, settings.secrets);
+    this.#cookieId = req.sessionID = readSessionId(req.headers.cookie, settings.name, settings.signer);
   }
 
   async start(): Promise<void> {
@@ -227,7 +226,7 @@ class RequestSession implements SessionController {
 
     // Only send secure cookies over HTTPS (the session is still saved).
     if (!setCookie || (session.cookie.secure === true && !isSecure(req, this.#settings.trustProxy))) return NO_HEADERS;
-    return { setCookie: session.cookie.serialize(this.#settings.name, signSessionId(sid, this.#settings.secrets[0]!)), vary: false };
+    return { setCookie: session.cookie.serialize(this.#settings.name, this.#settings.signer.sign(sid)), vary: false };
   }
 
   // ---- internals --------------------------------------------------------------------
@@ -299,12 +298,16 @@ function sameData(a: Snapshot, b: Snapshot): boolean {
 }
 
 function checkSecrets(secret: unknown): readonly string[] {
-  const list = Array.isArray(secret) ? secret : secret === undefined || secret === null || secret === '' ? [] : [secret];
-  if (list.length === 0) throw new TypeError('secret option required for sessions (a string, or an array of strings, newest first)');
-  for (const s of list) {
-    if (typeof s !== 'string' || s.length === 0) throw new TypeError('secret option must be a non-empty string or an array of them');
+  const list: unknown[] = Array.isArray(secret) ? secret : secret === undefined || secret === null || secret === '' ? [] : [secret];
+  // express-session's own rule (any non-empty string) and its TypeErrors, on the core's check.
+  switch (secretsProblem(list, 1)) {
+    case 'missing':
+      throw new TypeError('secret option required for sessions (a string, or an array of strings, newest first)');
+    case 'weak':
+      throw new TypeError('secret option must be a non-empty string or an array of them');
+    default:
+      return list as string[];
   }
-  return [...list] as string[];
 }
 
 function resolveCookieOptions(settings: Settings, req: IncomingMessage): CookieOptions {
@@ -320,16 +323,10 @@ function originalPathname(req: IncomingMessage): string {
 }
 
 /** The verified session ID in the Cookie header, or undefined. Bounded; never throws. */
-function readSessionId(header: string | undefined, name: string, secrets: readonly string[]): string | undefined {
-  if (!header || header.length > MAX_COOKIE_HEADER || !header.includes(name)) return undefined;
-  let raw: string | undefined;
-  try {
-    raw = parse(header)[name];
-  } catch {
-    return undefined;
-  }
-  if (!raw) return undefined;
-  return unsignSessionId(raw, secrets);
+function readSessionId(header: string | undefined, name: string, signer: SessionIdSigner): string | undefined {
+  // No bound on the value beyond the header's own: a custom genid may make IDs longer than cloakroom's.
+  const raw = readCookie(header, name, Infinity);
+  return raw === undefined ? undefined : signer.unsign(raw);
 }
 
 /** express-session's rule: TLS socket; else with `proxy: true` the first X-Forwarded-Proto; else Express's `req.secure`. */

@@ -1,40 +1,34 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { MacKeys } from '../core/signing.js';
 
 /**
  * express-session's cookie value, byte for byte: `s:` + id + `.` + base64 HMAC-SHA256 of the
- * id with the `=` padding dropped (the `cookie-signature` package's format). Keeping the exact
- * spelling is what lets cookies minted by express-session stay valid after the switch.
+ * id with the `=` padding dropped (the `cookie-signature` package's format), on the core's
+ * HMAC. Keeping the exact spelling is what lets cookies minted by express-session stay valid
+ * after the switch. The first secret signs, all verify: rotation without logging anyone out.
  *
  * @example
- * const value = signSessionId('abc', 'keyboard cat'); // 's:abc.…'
- * unsignSessionId(value, ['keyboard cat']) === 'abc';
+ * const signer = new SessionIdSigner(['new secret', 'keyboard cat']);
+ * const value = signer.sign('abc'); // 's:abc.…'
+ * signer.unsign(value) === 'abc';
  */
-export function signSessionId(id: string, secret: string): string {
-  return `s:${id}.${mac(id, secret)}`;
-}
+export class SessionIdSigner {
+  readonly #keys: MacKeys;
 
-/**
- * The session ID inside a cookie value when its signature verifies under any of `secrets`
- * (the first signs, all verify: rotation without logging anyone out), else undefined.
- * Constant-time per secret; never throws on input.
- *
- * @example
- * unsignSessionId(req.cookies['connect.sid'], ['new secret', 'old secret']);
- */
-export function unsignSessionId(value: string, secrets: readonly string[]): string | undefined {
-  if (!value.startsWith('s:')) return undefined;
-  const signed = value.slice(2);
-  const dot = signed.lastIndexOf('.');
-  if (dot <= 0) return undefined;
-  const id = signed.slice(0, dot);
-  const given = Buffer.from(signed.slice(dot + 1), 'utf8');
-  for (const secret of secrets) {
-    const expected = Buffer.from(mac(id, secret), 'utf8');
-    if (expected.length === given.length && timingSafeEqual(expected, given)) return id;
+  /** `secrets` as the middleware checked them (non-empty strings, newest first). */
+  constructor(secrets: readonly string[]) {
+    this.#keys = new MacKeys(secrets, 'base64');
   }
-  return undefined;
-}
 
-function mac(id: string, secret: string): string {
-  return createHmac('sha256', secret).update(id).digest('base64').replace(/=+$/, '');
+  sign(id: string): string {
+    return `s:${id}.${this.#keys.sign(id)}`;
+  }
+
+  /** The session ID inside a cookie value when its signature verifies, else undefined. Never throws on input. */
+  unsign(value: string): string | undefined {
+    if (!value.startsWith('s:')) return undefined;
+    const dot = value.lastIndexOf('.');
+    if (dot <= 2) return undefined;
+    const id = value.slice(2, dot);
+    return this.#keys.match(id, value.slice(dot + 1)) === -1 ? undefined : id;
+  }
 }

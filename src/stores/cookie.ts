@@ -22,8 +22,8 @@
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { SessionError } from '../core/errors.js';
-import { MIN_SECRET_LENGTH } from '../core/signing.js';
-import { splitSecrets } from '../core/manager.js';
+import { isLiveSessionRecord } from '../core/record.js';
+import { requireSecrets } from '../core/secrets.js';
 import type { SessionRecord, StatelessStore } from '../core/store.js';
 
 /**
@@ -70,13 +70,7 @@ export class CookieStore implements StatelessStore {
   readonly #keys: Buffer[];
 
   constructor({ secrets, maxSetCookieBytes = 4096, reservedBytes = 256 }: CookieStoreOptions) {
-    const list = typeof secrets === 'string' ? splitSecrets(secrets) : [...(secrets ?? [])];
-    if (list.length === 0) throw new SessionError('ERR_SESSION_CONFIG', 'The cookie store needs at least one secret (SESSION_SECRET).');
-    for (const secret of list) {
-      if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
-        throw new SessionError('ERR_SESSION_CONFIG', `Each cookie store secret must be a string of at least ${MIN_SECRET_LENGTH} characters (SESSION_SECRET).`);
-      }
-    }
+    const list = requireSecrets(secrets, 'cookie store');
     this.maxValueLength = maxSetCookieBytes - reservedBytes;
     if (!Number.isInteger(this.maxValueLength) || this.maxValueLength < 128) {
       throw new SessionError('ERR_SESSION_CONFIG', 'The cookie store needs maxSetCookieBytes − reservedBytes ≥ 128.');
@@ -145,16 +139,9 @@ function open(key: Buffer, iv: Buffer, sealed: Buffer, tag: Buffer): string | nu
 function recordFrom(plain: string, now: number): SessionRecord | null {
   const value: unknown = JSON.parse(plain);
   if (!Array.isArray(value) || value.length !== 6) return null;
-  const [rawData, expiresAt, createdAt, lastSeenAt, userId, userAgent] = value as unknown[];
-  if (typeof rawData !== 'object' || rawData === null || Array.isArray(rawData)) return null;
-  if (![expiresAt, createdAt, lastSeenAt].every((n) => typeof n === 'number' && Number.isFinite(n))) return null;
-  if (!(userId === null || typeof userId === 'string') || !(userAgent === null || typeof userAgent === 'string')) return null;
+  const [data, expiresAt, createdAt, lastSeenAt, userId, userAgent] = value as unknown[];
+  const record = { data, expiresAt, createdAt, lastSeenAt, userId, userAgent };
   // The expiry travels inside the seal: the server enforces it, whatever Max-Age the cookie had.
-  if ((expiresAt as number) <= now) return null;
-  const data: Record<string, string> = Object.create(null);
-  for (const [k, v] of Object.entries(rawData)) {
-    if (typeof v !== 'string') return null;
-    data[k] = v;
-  }
-  return { data, expiresAt: expiresAt as number, createdAt: createdAt as number, lastSeenAt: lastSeenAt as number, userId, userAgent };
+  if (!isLiveSessionRecord(record, now)) return null;
+  return { ...record, data: Object.assign(Object.create(null) as Record<string, string>, record.data) };
 }

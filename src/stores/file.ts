@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { SessionError } from '../core/errors.js';
 import { STORE_KEY_PATTERN } from '../core/session-id.js';
+import { isSessionRecord } from '../core/record.js';
 import { applyChange, type ClearExpiredOptions, type SessionChange, type SessionRecord, type SessionStore, type StoreStats, type UserSessionInfo } from '../core/store.js';
 
 /**
@@ -405,7 +406,7 @@ export class FileStore implements SessionStore {
 function assertKey(key: string): void {
   if (typeof key !== 'string' || !STORE_KEY_PATTERN.test(key)) {
     // Only the core's SHA-256 digests may become file names; anything else is a caller bug.
-    throw new SessionError('ERR_SESSION_KEY', 'FileStore keys must be 43-character base64url SHA-256 digests (storeKeyFor(id)).');
+    throw new SessionError('ERR_STORE_KEY', 'FileStore keys must be 43-character base64url SHA-256 digests (storeKeyFor(id)).');
   }
 }
 
@@ -440,16 +441,9 @@ export function parseRecord(text: string, key: string): SessionRecord | null {
   const v = value as Partial<StoredFile>;
   // The key inside guards against case-insensitive file systems, where two keys could share a file.
   if (v.v !== FORMAT_VERSION || v.key !== key) return null;
-  if (typeof v.data !== 'object' || v.data === null || Array.isArray(v.data)) return null;
-  const data: Record<string, string> = Object.create(null);
-  for (const [k, item] of Object.entries(v.data)) {
-    if (typeof item !== 'string') return null;
-    data[k] = item;
-  }
-  if (![v.expiresAt, v.createdAt, v.lastSeenAt].every((n) => typeof n === 'number' && Number.isFinite(n))) return null;
-  if (!(v.userId === null || typeof v.userId === 'string')) return null;
-  if (!(v.userAgent === null || typeof v.userAgent === 'string')) return null;
-  return { data, expiresAt: v.expiresAt!, createdAt: v.createdAt!, lastSeenAt: v.lastSeenAt!, userId: v.userId, userAgent: v.userAgent };
+  const record = { data: v.data, expiresAt: v.expiresAt, createdAt: v.createdAt, lastSeenAt: v.lastSeenAt, userId: v.userId, userAgent: v.userAgent };
+  if (!isSessionRecord(record)) return null;
+  return { ...record, data: Object.assign(Object.create(null) as Record<string, string>, record.data) };
 }
 
 function codeOf(err: unknown): string | undefined {

@@ -65,12 +65,9 @@ export async function createStore(url: string, options: CreateStoreOptions = {})
     }
     case 'cookie': {
       if (!/^cookie:(\/\/)?$/i.test(text)) throw badUrl(text, 'cookie: takes no path (secrets come from SESSION_SECRET)');
-      const secrets = options.secrets ?? process.env.SESSION_SECRET;
-      if (secrets === undefined || secrets.length === 0) {
-        throw new SessionError('ERR_SESSION_CONFIG', 'The cookie: store needs secrets: set SESSION_SECRET (comma-separated, newest first).');
-      }
       const { CookieStore } = await import('./cookie.js');
-      return new CookieStore({ secrets });
+      // The store checks them (none, or a short one, is ERR_SESSION_CONFIG naming SESSION_SECRET).
+      return new CookieStore({ secrets: options.secrets ?? process.env.SESSION_SECRET ?? '' });
     }
     case 'tiered':
       return createTiered(text, options);

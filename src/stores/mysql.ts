@@ -21,7 +21,7 @@ import mysql from 'mysql2/promise';
 import type { Pool, PoolOptions, QueryOptions, ResultSetHeader } from 'mysql2/promise';
 import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
 import { SessionError } from '../core/errors.js';
-import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, mergePatch, redactUrl, rowToRecord, insertParams, rowToUserSession, StartupLatch, storeUnavailable, toMillis } from './sql-shared.js';
+import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, isMissingTableError, missingTable, redactUrl, rowToRecord, insertParams, rowToUserSession, StartupLatch, storeUnavailable, toMillis, updateParams, updateStatementFor, updateStatements } from './sql-shared.js';
 
 /**
  * Options of `new MysqlStore()`: give `pool` or `connectionString`.
@@ -152,12 +152,7 @@ export class MysqlStore implements SessionStore {
       { sql: 'SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?' },
       [this.#table],
     );
-    if (rows.length === 0) {
-      throw new SessionError(
-        'ERR_SESSION_CONFIG',
-        `Session store ${this.name}: table \`${this.#table}\` does not exist (createTable is false: run mysqlSchemaSql() as a migration).`,
-      );
-    }
+    if (rows.length === 0) throw this.#missingTable();
   }
 
   /**
@@ -188,7 +183,7 @@ export class MysqlStore implements SessionStore {
     try {
       return await this.#write(sql, values);
     } catch (err) {
-      throw storeUnavailable(this.name, err);
+      throw this.#failure(err);
     }
   }
 
@@ -213,8 +208,16 @@ export class MysqlStore implements SessionStore {
     try {
       return await this.#query<unknown[][]>({ sql, rowsAsArray: true }, values);
     } catch (err) {
-      throw storeUnavailable(this.name, err);
+      throw this.#failure(err);
     }
+  }
+
+  #failure(err: unknown): SessionError {
+    return isMissingTableError(err) ? this.#missingTable(err) : storeUnavailable(this.name, err);
+  }
+
+  #missingTable(cause?: unknown): SessionError {
+    return missingTable(this.name, 'mysqlSchemaSql', { table: this.#table }, cause);
   }
 
   async get(key: string, now: number): Promise<SessionRecord | null> {
@@ -229,17 +232,12 @@ export class MysqlStore implements SessionStore {
       return true;
     } catch (err) {
       if ((err as { errno?: number }).errno === ER_DUP_ENTRY) return false;
-      throw storeUnavailable(this.name, err);
+      throw this.#failure(err);
     }
   }
 
   async update(key: string, change: SessionChange, now: number): Promise<boolean> {
-    const withUser = change.userId !== undefined;
-    const values: unknown[] = [change.replace ? JSON.stringify(change.set) : mergePatch(change), change.expiresAt, change.lastSeenAt];
-    if (withUser) values.push(change.userId);
-    values.push(key, now);
-    const sql = change.replace ? (withUser ? this.#sql.replaceWithUser : this.#sql.replace) : withUser ? this.#sql.mergeWithUser : this.#sql.merge;
-    return rowsMatched(await this.#run(sql, values)) === 1;
+    return rowsMatched(await this.#run(updateStatementFor(this.#sql.update, change), updateParams(key, change, now))) === 1;
   }
 
   async touch(key: string, expiresAt: number, lastSeenAt: number, now: number): Promise<boolean> {
@@ -297,10 +295,7 @@ function statements(q: string) {
   return {
     get: `SELECT \`data\`, \`expires_at\`, \`created_at\`, \`last_seen_at\`, \`user_id\`, \`user_agent\` FROM ${q} WHERE \`key\` = ? AND \`expires_at\` > ?`,
     create: `INSERT INTO ${q} (\`key\`, \`data\`, \`expires_at\`, \`created_at\`, \`last_seen_at\`, \`user_id\`, \`user_agent\`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    merge: update(`JSON_MERGE_PATCH(${base}, ?)`, false),
-    mergeWithUser: update(`JSON_MERGE_PATCH(${base}, ?)`, true),
-    replace: update('?', false),
-    replaceWithUser: update('?', true),
+    update: updateStatements((data, withUser) => update(data === 'merge' ? `JSON_MERGE_PATCH(${base}, ?)` : '?', withUser)),
     touch: `UPDATE ${q} SET \`expires_at\` = ?, \`last_seen_at\` = ? WHERE \`key\` = ? AND \`expires_at\` > ?`,
     destroy: `DELETE FROM ${q} WHERE \`key\` = ?`,
     clearBatch: `DELETE FROM ${q} WHERE \`expires_at\` <= ? ORDER BY \`expires_at\` LIMIT ?`,

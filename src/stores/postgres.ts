@@ -16,7 +16,7 @@
 import pg from 'pg';
 import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
 import { SessionError } from '../core/errors.js';
-import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, redactUrl, rowToRecord, insertParams, rowToUserSession, StartupLatch, storeUnavailable, toMillis } from './sql-shared.js';
+import { checkIdentifier, clearInBatches, DEFAULT_TABLE, describeServer, isMissingTableError, missingTable, redactUrl, rowToRecord, insertParams, rowToUserSession, StartupLatch, storeUnavailable, toMillis, updateStatementFor, updateStatements } from './sql-shared.js';
 
 /**
  * Options of `new PostgresStore()`: give `pool` or `connectionString`.
@@ -157,12 +157,7 @@ export class PostgresStore implements SessionStore {
         await client.query('COMMIT');
       } else {
         const { rows } = await client.query<{ t: string | null }>('SELECT to_regclass($1) AS t', [qualifiedName(this.#table, this.#schema)]);
-        if (rows[0]?.t == null) {
-          throw new SessionError(
-            'ERR_SESSION_CONFIG',
-            `Session store ${this.name}: table ${qualifiedName(this.#table, this.#schema)} does not exist (createTable is false: run postgresSchemaSql() as a migration).`,
-          );
-        }
+        if (rows[0]?.t == null) throw this.#missingTable();
       }
     } catch (err) {
       if (this.#createTable) await client.query('ROLLBACK').catch(() => {});
@@ -177,8 +172,12 @@ export class PostgresStore implements SessionStore {
     try {
       return rowMode ? await this.#pool.query({ text, values, rowMode }) : await this.#pool.query({ text, values });
     } catch (err) {
-      throw storeUnavailable(this.name, err);
+      throw isMissingTableError(err) ? this.#missingTable(err) : storeUnavailable(this.name, err);
     }
+  }
+
+  #missingTable(cause?: unknown): SessionError {
+    return missingTable(this.name, 'postgresSchemaSql', { table: this.#table, schema: this.#schema }, cause);
   }
 
   async get(key: string, now: number): Promise<SessionRecord | null> {
@@ -193,16 +192,12 @@ export class PostgresStore implements SessionStore {
   }
 
   async update(key: string, change: SessionChange, now: number): Promise<boolean> {
-    const withUser = change.userId !== undefined;
+    // $1 key, $2 now, $3 expires_at, $4 last_seen_at, $5 the set keys (or the whole data), then
+    // $6 the unset keys for a merge, and the user ID last when it changes.
     const values: unknown[] = [key, now, change.expiresAt, change.lastSeenAt, JSON.stringify(change.set)];
-    let text: string;
-    if (change.replace) text = withUser ? this.#sql.replaceWithUser : this.#sql.replace;
-    else {
-      values.push(change.unset);
-      text = withUser ? this.#sql.mergeWithUser : this.#sql.merge;
-    }
-    if (withUser) values.push(change.userId);
-    const { rowCount } = await this.#query(text, values);
+    if (!change.replace) values.push(change.unset);
+    if (change.userId !== undefined) values.push(change.userId);
+    const { rowCount } = await this.#query(updateStatementFor(this.#sql.update, change), values);
     return rowCount === 1;
   }
 
@@ -254,10 +249,9 @@ function statements(q: string) {
   return {
     get: `SELECT "data", "expires_at", "created_at", "last_seen_at", "user_id", "user_agent" FROM ${q} WHERE "key" = $1 AND "expires_at" > $2`,
     create: `INSERT INTO ${q} ("key", "data", "expires_at", "created_at", "last_seen_at", "user_id", "user_agent") VALUES ($1, $2::jsonb, $3, $4, $5, $6, $7) ON CONFLICT ("key") DO NOTHING`,
-    merge: update(`(${base} - $6::text[]) || $5::jsonb`, null),
-    mergeWithUser: update(`(${base} - $6::text[]) || $5::jsonb`, '$7'),
-    replace: update('$5::jsonb', null),
-    replaceWithUser: update('$5::jsonb', '$6'),
+    update: updateStatements((data, withUser) =>
+      data === 'merge' ? update(`(${base} - $6::text[]) || $5::jsonb`, withUser ? '$7' : null) : update('$5::jsonb', withUser ? '$6' : null),
+    ),
     touch: `UPDATE ${q} SET "expires_at" = $3, "last_seen_at" = $4 WHERE "key" = $1 AND "expires_at" > $2`,
     destroy: `DELETE FROM ${q} WHERE "key" = $1`,
     clearBatch: `DELETE FROM ${q} WHERE "key" IN (SELECT "key" FROM ${q} WHERE "expires_at" <= $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`,

@@ -4,6 +4,7 @@
  * the client reconnects on its own, so service resumes by itself when Redis is back.
  */
 import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { withDeadline } from '../core/deadline.js';
 import { SessionError } from '../core/errors.js';
 
 /**
@@ -235,31 +236,23 @@ export function isCluster(client: RedisClient): client is Cluster {
  */
 export function waitUntilReady(client: RedisClient, name: string, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    let lastError: Error | undefined;
-    const onError = (err: Error) => {
-      lastError = err;
-    };
-    const onReady = () => {
-      cleanup();
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      const why = lastError ? `: ${lastError.message}` : '';
-      reject(
-        new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${name} is unreachable (not ready within ${timeoutMs} ms)${why}`, {
-          cause: lastError,
-        }),
-      );
-    }, timeoutMs);
-    const cleanup = () => {
-      clearTimeout(timer);
-      client.off('error', onError);
-      client.off('ready', onReady);
-    };
-    client.on('error', onError);
-    client.on('ready', onReady);
-    if (client.status === 'wait') client.connect().catch(onError);
+  let lastError: Error | undefined;
+  const onError = (err: Error) => {
+    lastError = err;
+  };
+  let onReady!: () => void;
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve;
+  });
+  client.on('error', onError);
+  client.once('ready', onReady);
+  if (client.status === 'wait') client.connect().catch(onError);
+  const unreachable = () =>
+    new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${name} is unreachable (not ready within ${timeoutMs} ms)${lastError ? `: ${lastError.message}` : ''}`, {
+      cause: lastError,
+    });
+  return withDeadline(ready, timeoutMs, unreachable).finally(() => {
+    client.off('error', onError);
+    client.off('ready', onReady);
   });
 }

@@ -26,6 +26,7 @@
  * Needs Redis 6 or later (SCAN … TYPE).
  */
 import type { Redis } from 'ioredis';
+import { isLiveSessionRecord } from '../core/record.js';
 import { setOwn, type ClearExpiredOptions, type SessionChange, type SessionRecord, type SessionStore, type StoreStats, type UserSessionInfo } from '../core/store.js';
 import {
   createRedisClient,
@@ -134,7 +135,7 @@ export class RedisStore implements SessionStore {
   get(key: string, now: number): Promise<SessionRecord | null> {
     return this.client.hgetall(this.recordKey(key)).then((hash) => {
       const record = toRecord(hash);
-      return record && record.expiresAt > now ? record : null;
+      return isLiveSessionRecord(record, now) ? record : null;
     });
   }
 

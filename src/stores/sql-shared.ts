@@ -72,6 +72,58 @@ export function mergePatch(change: SessionChange): string {
 }
 
 /**
+ * The four UPDATE statements of a SQL store, one per kind of change: merge the changed keys
+ * into the data or replace it whole (`change.replace`), and with or without a new user binding
+ * (`change.userId` set by login or logout).
+ *
+ * @example
+ * const updates = updateStatements((data, withUser) => `UPDATE t SET data = ${data === 'merge' ? 'json_patch(data, ?)' : '?'}…`);
+ */
+export interface UpdateStatements<S> {
+  merge: S;
+  mergeWithUser: S;
+  replace: S;
+  replaceWithUser: S;
+}
+
+/**
+ * Builds a store's four UPDATE statements from its dialect, once.
+ *
+ * @example
+ * this.#updates = updateStatements((data, withUser) => db.prepare(updateSql(data, withUser)));
+ */
+export function updateStatements<S>(build: (data: 'merge' | 'replace', withUser: boolean) => S): UpdateStatements<S> {
+  return { merge: build('merge', false), mergeWithUser: build('merge', true), replace: build('replace', false), replaceWithUser: build('replace', true) };
+}
+
+/**
+ * The one of `statements` that applies `change`.
+ *
+ * @example
+ * updateStatementFor(this.#updates, change).run(...updateParams(key, change, now));
+ */
+export function updateStatementFor<S>(statements: UpdateStatements<S>, change: SessionChange): S {
+  const withUser = change.userId !== undefined;
+  if (change.replace) return withUser ? statements.replaceWithUser : statements.replace;
+  return withUser ? statements.mergeWithUser : statements.merge;
+}
+
+/**
+ * The parameters of an UPDATE with `?` placeholders (SQLite, MySQL): the new data (the whole
+ * of it, or the merge patch), expires_at, last_seen_at, user_id when it changes, then the
+ * WHERE's key and now.
+ *
+ * @example
+ * await pool.execute(updateStatementFor(sql, change), updateParams(key, change, now));
+ */
+export function updateParams(key: string, change: SessionChange, now: number): unknown[] {
+  const params: unknown[] = [change.replace ? JSON.stringify(change.set) : mergePatch(change), change.expiresAt, change.lastSeenAt];
+  if (change.userId !== undefined) params.push(change.userId);
+  params.push(key, now);
+  return params;
+}
+
+/**
  * A bigint column as a number: pg returns int8 as text, better-sqlite3 may return BigInt,
  * mysql2 may return text with `bigNumberStrings`. Epoch milliseconds fit a double exactly.
  *
@@ -172,6 +224,37 @@ export function storeUnavailable(name: string, err: unknown, doing = 'failed'): 
   if (err instanceof SessionError) return err;
   const detail = (err as Error)?.message || (err as { code?: string })?.code || String(err);
   return new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${name} ${doing}: ${detail}`, { cause: err });
+}
+
+/**
+ * The error for a session table that does not exist, whether found at startup
+ * (`createTable: false`) or when a running store's table was dropped: it names the table and
+ * how to create it, and creating it is all it takes (the store checks again on its next call).
+ * `schemaSql` is the exported function that returns the table's DDL, e.g. `postgresSchemaSql`.
+ *
+ * @example
+ * throw missingTable('postgres://app@db/prod', 'postgresSchemaSql', { table: 'sessions', schema: 'app' });
+ */
+export function missingTable(storeName: string, schemaSql: string, where: { table: string; schema?: string | undefined }, cause?: unknown): SessionError {
+  const shown = where.schema === undefined ? where.table : `${where.schema}.${where.table}`;
+  const options = [where.table === DEFAULT_TABLE ? '' : `table: '${where.table}'`, where.schema === undefined ? '' : `schema: '${where.schema}'`].filter(Boolean);
+  const call = `${schemaSql}(${options.length === 0 ? '' : `{ ${options.join(', ')} }`})`;
+  return new SessionError(
+    'ERR_STORE_SCHEMA',
+    `Session store ${storeName}: table ${shown} does not exist. Run the SQL that ${call} returns as a migration, or let the store create the table (createTable: true, the default).`,
+    cause === undefined ? {} : { cause },
+  );
+}
+
+/**
+ * True for a driver error that says the table does not exist: PostgreSQL's undefined_table
+ * (42P01), MySQL's and MariaDB's ER_NO_SUCH_TABLE (1146).
+ *
+ * @example if (isMissingTableError(err)) throw missingTable(name, 'mysqlSchemaSql', { table }, err);
+ */
+export function isMissingTableError(err: unknown): boolean {
+  const e = err as { code?: unknown; errno?: unknown } | null | undefined;
+  return e?.code === '42P01' || e?.errno === 1146;
 }
 
 /**

@@ -18,7 +18,7 @@ import Database from 'better-sqlite3';
 import { type Awaitable, type ClearExpiredOptions, type SessionChange, type SessionRecord, type SessionStore, type StoreStats, type UserSessionInfo } from '../core/store.js';
 import { BackgroundCheckpoints } from './sqlite-checkpoints.js';
 import { SessionError } from '../core/errors.js';
-import { checkIdentifier, clearInBatches, DEFAULT_TABLE, insertParams, mergePatch, rowToRecord, storeUnavailable, toMillis } from './sql-shared.js';
+import { checkIdentifier, clearInBatches, DEFAULT_TABLE, insertParams, rowToRecord, storeUnavailable, toMillis, updateParams, updateStatementFor, updateStatements, type UpdateStatements } from './sql-shared.js';
 
 /**
  * Options of `new SqliteStore()`.
@@ -95,10 +95,7 @@ export class SqliteStore implements SessionStore {
   readonly #checkpoints: BackgroundCheckpoints | undefined;
   readonly #get: Statement;
   readonly #create: Statement;
-  readonly #merge: Statement;
-  readonly #mergeWithUser: Statement;
-  readonly #replace: Statement;
-  readonly #replaceWithUser: Statement;
+  readonly #updates: UpdateStatements<Statement>;
   readonly #touch: Statement;
   readonly #destroy: Statement;
   readonly #clearBatch: Statement;
@@ -150,10 +147,7 @@ export class SqliteStore implements SessionStore {
     this.#create = db.prepare(
       `INSERT INTO ${q} ("key", "data", "expires_at", "created_at", "last_seen_at", "user_id", "user_agent") VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT("key") DO NOTHING`,
     );
-    this.#merge = update(`json_patch(${base}, ?)`, false);
-    this.#mergeWithUser = update(`json_patch(${base}, ?)`, true);
-    this.#replace = update('?', false);
-    this.#replaceWithUser = update('?', true);
+    this.#updates = updateStatements((data, withUser) => update(data === 'merge' ? `json_patch(${base}, ?)` : '?', withUser));
     this.#touch = db.prepare(`UPDATE ${q} SET "expires_at" = ?, "last_seen_at" = ? WHERE "key" = ? AND "expires_at" > ?`);
     this.#destroy = db.prepare(`DELETE FROM ${q} WHERE "key" = ?`);
     this.#clearBatch = db.prepare(`DELETE FROM ${q} WHERE rowid IN (SELECT rowid FROM ${q} WHERE "expires_at" <= ? LIMIT ?)`);
@@ -191,13 +185,7 @@ export class SqliteStore implements SessionStore {
   }
 
   update(key: string, change: SessionChange, now: number): Awaitable<boolean> {
-    const data = change.replace ? JSON.stringify(change.set) : mergePatch(change);
-    const withUser = change.userId !== undefined;
-    const statement = change.replace ? (withUser ? this.#replaceWithUser : this.#replace) : withUser ? this.#mergeWithUser : this.#merge;
-    const params: unknown[] = [data, change.expiresAt, change.lastSeenAt];
-    if (withUser) params.push(change.userId);
-    params.push(key, now);
-    return statement.run(...params).changes === 1;
+    return updateStatementFor(this.#updates, change).run(...updateParams(key, change, now)).changes === 1;
   }
 
   async clearExpired(now: number, options?: ClearExpiredOptions): Promise<number> {

@@ -17,6 +17,7 @@
  * cache until that session's next write or expiry (Django's `cached_db` has the same race);
  * within one process a generation counter prevents it.
  */
+import { isLiveSessionRecord } from '../core/record.js';
 import type { Awaitable, ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
 
 /**
@@ -78,7 +79,8 @@ export class TieredStore implements SessionStore {
   async get(key: string, now: number): Promise<SessionRecord | null> {
     if (!this.#untrusted && !this.#pending.has(key)) {
       const cached = await this.#tryCache(() => this.cache.get(key, now));
-      if (cached.ok && cached.value !== null) return cached.value;
+      // A cache entry that is not a live record (expired by our clock, corrupted) is a miss.
+      if (cached.ok && isLiveSessionRecord(cached.value, now)) return cached.value;
     } else if (this.#pending.has(key)) {
       await this.#invalidate(key); // retry; the read itself goes to the database either way
     }

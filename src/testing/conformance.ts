@@ -9,6 +9,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { isSessionRecord } from '../core/record.js';
 import type { SessionChange, SessionRecord, SessionStore } from '../core/store.js';
 import { generateSessionId, storeKeyFor, STORE_KEY_PATTERN } from '../core/session-id.js';
 import { SessionManager } from '../core/manager.js';
@@ -113,6 +114,7 @@ export function describeStoreConformance(options: ConformanceOptions): void {
       assert.equal(await store.create(key, record), true);
       const got = await store.get(key, Date.now());
       assert.ok(got);
+      assert.ok(isSessionRecord(got), 'get answers exactly a SessionRecord (isSessionRecord): the core refuses anything else');
       assert.deepEqual(decoded(got), { username: 'ada', cart: [{ sku: 'x', qty: 2 }] });
       assert.equal(got.expiresAt, record.expiresAt);
       assert.equal(got.createdAt, record.createdAt);
@@ -190,7 +192,9 @@ export function describeStoreConformance(options: ConformanceOptions): void {
       got = await store.get(key, Date.now());
       assert.equal(got?.userId, 'other');
       assert.equal(await store.update(key, { ...change({}), userId: null }, Date.now()), true);
-      assert.equal((await store.get(key, Date.now()))?.userId, null);
+      got = await store.get(key, Date.now());
+      assert.equal(got?.userId, null);
+      assert.ok(isSessionRecord(got), 'still exactly a SessionRecord after updates');
     });
 
     it('update of a deleted record fails and does not bring it back', async () => {

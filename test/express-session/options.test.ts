@@ -321,8 +321,8 @@ for (const kind of ['legacy', 'cloakroom'] as const) {
       assert.equal((await client.get('/get?key=a')).body, '"1"');
       await client.get('/set?key=a&value=2');
       const id = decodeURIComponent(oldCookie).slice(2).split('.')[0]!;
-      const { signSessionId } = await import('../../src/express-session/signature.ts');
-      assert.equal(decodeURIComponent(client.jar.get('connect.sid')!), signSessionId(id, 'new secret'), 're-signed with the first secret, same ID');
+      const { SessionIdSigner } = await import('../../src/express-session/signature.ts');
+      assert.equal(decodeURIComponent(client.jar.get('connect.sid')!), new SessionIdSigner(['new secret']).sign(id), 're-signed with the first secret, same ID');
 
       // Without the old secret the old cookie is just a new visitor.
       const strict = await start({ secret: 'new secret', store: old.store }, kind);

@@ -49,7 +49,7 @@ describe('file store specifics', () => {
       assert.equal(await store.update(bad, sampleChange({ a: 1 }), Date.now()), false);
       assert.equal(await store.touch(bad, Date.now() + 1000, Date.now(), Date.now()), false);
       await store.destroy(bad);
-      await assert.rejects(store.create(bad, sampleRecord({ a: 1 })), { code: 'ERR_SESSION_KEY' });
+      await assert.rejects(store.create(bad, sampleRecord({ a: 1 })), { code: 'ERR_STORE_KEY', status: 500 });
     }
     assert.deepEqual(existsSync(dir) ? readdirSync(dir) : [], []);
   });

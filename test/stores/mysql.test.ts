@@ -38,7 +38,7 @@ describe('mysql/mariadb store specifics', { skip }, () => {
   });
   after(async () => {
     await store?.close();
-    for (const suffix of ['', '_pool', '_text', '_mig', '_rows']) await admin.query(`DROP TABLE IF EXISTS \`${table}${suffix}\``);
+    for (const suffix of ['', '_pool', '_text', '_mig', '_rows', '_drop']) await admin.query(`DROP TABLE IF EXISTS \`${table}${suffix}\``);
     await admin.end();
   });
 
@@ -147,12 +147,36 @@ describe('mysql/mariadb store specifics', { skip }, () => {
   it('with createTable false it names the missing table, and works once the migration ran', async () => {
     const migTable = `${table}_mig`;
     const own = new MysqlStore({ connectionString: url, table: migTable, createTable: false });
-    await assert.rejects(own.ready(), (err: Error & { code?: string }) => err.code === 'ERR_SESSION_CONFIG' && err.message.includes(migTable));
+    const missing = (err: Error & { code?: string; status?: number }) => {
+      assert.equal(err.code, 'ERR_STORE_SCHEMA');
+      assert.equal(err.status, 503);
+      assert.ok(err.message.includes(`mysqlSchemaSql({ table: '${migTable}' })`) && /migration/.test(err.message), err.message);
+      return true;
+    };
+    await assert.rejects(own.ready(), missing);
+    await assert.rejects(own.get(newStoreKey(), Date.now()), missing, 'every call says so until the table exists');
     await admin.query(mysqlSchemaSql({ table: migTable }));
     await own.ready();
     assert.equal(await own.create(newStoreKey(), sampleRecord({ a: 1 })), true);
     await own.close();
     assert.match(MYSQL_MIGRATION, /CREATE TABLE IF NOT EXISTS `cloakroom_sessions`/);
+  });
+
+  it('a table dropped under a running store is ERR_STORE_SCHEMA naming it, until it is created again', async () => {
+    const dropTable = `${table}_drop`;
+    const own = new MysqlStore({ connectionString: url, table: dropTable });
+    const key = newStoreKey();
+    assert.equal(await own.create(key, sampleRecord({ a: 1 })), true);
+    await admin.query(`DROP TABLE \`${dropTable}\``);
+    await assert.rejects(own.get(key, Date.now()), (err: Error & { code?: string; status?: number }) => {
+      assert.equal(err.code, 'ERR_STORE_SCHEMA');
+      assert.equal(err.status, 503);
+      assert.ok(err.message.includes(`mysqlSchemaSql({ table: '${dropTable}' })`), err.message);
+      return true;
+    });
+    await admin.query(mysqlSchemaSql({ table: dropTable }));
+    assert.equal(await own.get(key, Date.now()), null);
+    await own.close();
   });
 
   it('an unreachable server is a clear error naming the URL without its password', async () => {

@@ -42,6 +42,7 @@ describe('postgres store specifics', { skip }, () => {
     await admin.query(`DROP TABLE IF EXISTS "${table}"`);
     await admin.query(`DROP TABLE IF EXISTS "${table}_pool"`);
     await admin.query(`DROP TABLE IF EXISTS "${table}_mig"`);
+    await admin.query(`DROP TABLE IF EXISTS "${table}_drop"`);
     await admin.end();
   });
 
@@ -130,12 +131,36 @@ describe('postgres store specifics', { skip }, () => {
   it('with createTable false it names the missing table, and works once the migration ran', async () => {
     const migTable = `${table}_mig`;
     const own = new PostgresStore({ connectionString: url, table: migTable, createTable: false });
-    await assert.rejects(own.ready(), (err: Error & { code?: string }) => err.code === 'ERR_SESSION_CONFIG' && err.message.includes(migTable) && /migration/.test(err.message));
+    const missing = (err: Error & { code?: string; status?: number }) => {
+      assert.equal(err.code, 'ERR_STORE_SCHEMA');
+      assert.equal(err.status, 503);
+      assert.ok(err.message.includes(`postgresSchemaSql({ table: '${migTable}' })`) && /migration/.test(err.message), err.message);
+      return true;
+    };
+    await assert.rejects(own.ready(), missing);
+    await assert.rejects(own.get(newStoreKey(), Date.now()), missing, 'every call says so until the table exists');
     await admin.query(postgresSchemaSql({ table: migTable }));
     await own.ready();
     assert.equal(await own.create(newStoreKey(), sampleRecord({ a: 1 })), true);
     await own.close();
     assert.match(POSTGRES_MIGRATION, /CREATE TABLE IF NOT EXISTS "cloakroom_sessions"/);
+  });
+
+  it('a table dropped under a running store is ERR_STORE_SCHEMA naming it, until it is created again', async () => {
+    const dropTable = `${table}_drop`;
+    const own = new PostgresStore({ connectionString: url, table: dropTable });
+    const key = newStoreKey();
+    assert.equal(await own.create(key, sampleRecord({ a: 1 })), true);
+    await admin.query(`DROP TABLE "${dropTable}"`);
+    await assert.rejects(own.get(key, Date.now()), (err: Error & { code?: string; status?: number }) => {
+      assert.equal(err.code, 'ERR_STORE_SCHEMA');
+      assert.equal(err.status, 503);
+      assert.ok(err.message.includes(`postgresSchemaSql({ table: '${dropTable}' })`), err.message);
+      return true;
+    });
+    await admin.query(postgresSchemaSql({ table: dropTable }));
+    assert.equal(await own.get(key, Date.now()), null);
+    await own.close();
   });
 
   it('an unreachable server is a clear error naming the URL without its password', async () => {

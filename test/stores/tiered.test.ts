@@ -105,6 +105,19 @@ describe('tiered store behaviour', () => {
     await store.close();
   });
 
+  it('a cache entry that is not a live session record is a miss: the database answers', async () => {
+    const database = sqlite();
+    const key = newStoreKey();
+    await database.create(key, sampleRecord({ a: 1 }));
+    for (const broken of [{ ...sampleRecord({ stale: 1 }), data: null }, { ...sampleRecord({ stale: 1 }), expiresAt: Date.now() - 1 }]) {
+      const cache = new MemoryStore({ sweepInterval: 0 });
+      cache.get = async () => broken as unknown as SessionRecord;
+      const store = new TieredStore({ cache, database });
+      assert.deepEqual(Object.keys((await store.get(key, Date.now()))!.data), ['a']);
+    }
+    await database.close();
+  });
+
   it('writes go to the database and drop the cache entry (invalidate, not merge)', async () => {
     const cache = new MemoryStore({ sweepInterval: 0 });
     const database = sqlite();
