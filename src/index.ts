@@ -7,7 +7,6 @@ export {
   SessionManager,
   applySessionHeaders,
   privateCacheControl,
-  splitSecrets,
   type SessionManagerOptions,
   type LoadContext,
   type CommitResult,
@@ -16,6 +15,7 @@ export {
 } from './core/manager.js';
 export { SessionError, isSessionError, publicMessage, type SessionErrorCode } from './core/errors.js';
 export { Signer, MIN_SECRET_LENGTH } from './core/signing.js';
+export { splitSecrets } from './core/secrets.js';
 export { generateSessionId, isValidSessionId, storeKeyFor, SESSION_ID_LENGTH, STORE_KEY_PATTERN } from './core/session-id.js';
 export { DEFAULT_COOKIE_NAME, DEFAULT_MAX_AGE, type CookieOptions, type ResolvedCookieOptions } from './core/cookie.js';
 export { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './core/csrf.js';

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SessionError } from '../../src/core/errors.ts';
 import { MIN_SECRET_LENGTH } from '../../src/core/signing.ts';
-import { splitSecrets } from '../../src/core/manager.ts';
+import { splitSecrets } from '../../src/core/secrets.ts';
 import type { CreateStoreOptions } from '../../src/stores/from-url.ts';
 
 export const FRAMEWORKS = ['node', 'express', 'fastify', 'hono', 'koa', 'fetch'] as const;

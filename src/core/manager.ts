@@ -1,4 +1,5 @@
 import { SessionError } from './errors.js';
+import { isLiveSessionRecord } from './record.js';
 import { withDeadline } from './deadline.js';
 import { deletionCookie, readCookie, resolveCookieOptions, sessionCookie, type CookieOptions, type ResolvedCookieOptions } from './cookie.js';
 import { Signer } from './signing.js';
@@ -116,8 +117,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     this.#stateless = isStatelessStore(options.store) ? options.store : null;
     this.store = this.#stateless ? unsupportedStore(this.#stateless) : (options.store as SessionStore);
     this.cookie = resolveCookieOptions(options.cookie);
-    const secrets = typeof options.secrets === 'string' ? splitSecrets(options.secrets) : [...(options.secrets ?? [])];
-    this.#signer = new Signer(secrets);
+    this.#signer = new Signer(options.secrets);
     this.#policy = {
       maxAge: this.cookie.maxAge,
       expireAtBrowserClose: options.expireAtBrowserClose ?? false,
@@ -170,7 +170,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
 
   #open(now: number, hadCookie: boolean, userAgent: string | null, record?: SessionRecord | null, cookie?: VerifiedCookie): Session<Data> {
     // The core enforces expiry and shape itself, whatever a store or cookie returned.
-    const usable = record != null && isUsableRecord(record, now) ? record : null;
+    const usable = isLiveSessionRecord(record, now) ? record : null;
     return new Session<Data>(this.#ctx, { now, hadCookie, userAgent, record: usable, cookie: usable ? cookie : null });
   }
 
@@ -441,15 +441,6 @@ async function finishSteps<T>(steps: Generator<StoreStep, T, unknown>, first: un
 /** Verified cookie values remembered per manager (a few hundred bytes each, bounded). */
 const VERIFIED_CACHE_SIZE = 10_000;
 
-function isUsableRecord(record: SessionRecord, now: number): boolean {
-  return (
-    typeof record === 'object' &&
-    typeof record.data === 'object' &&
-    record.data !== null &&
-    typeof record.expiresAt === 'number' &&
-    record.expiresAt > now // the core enforces expiry itself, whatever a store returns
-  );
-}
 
 /** Stands in for `manager.store` when sessions live in cookies: every server-side operation is refused. */
 function unsupportedStore(store: StatelessStore): SessionStore {
@@ -469,19 +460,6 @@ function unsupportedStore(store: StatelessStore): SessionStore {
     stats: refuse,
     close: () => store.close(),
   };
-}
-
-/**
- * `SESSION_SECRET` form: comma-separated, newest first, blanks ignored.
- *
- * @example
- * splitSecrets('new-secret, old-secret,'); // ['new-secret', 'old-secret']
- */
-export function splitSecrets(value: string): string[] {
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
 }
 
 /**
