@@ -71,64 +71,95 @@ export function commitBeforeHeaders(
   commit: (status: number) => CommitResult | Promise<CommitResult>,
   methods: ResponseMethods = instanceMethods(res),
 ): void {
-  const { original } = methods;
-  const queue: Array<() => void> = [];
-  let state: 'open' | 'pending' | 'failed' = 'open';
+  new HeldResponse(res, commit, methods).install();
+}
 
-  const install = () => {
-    for (const name of HEAD_METHODS) methods.replace(name, wrapped[name]);
-  };
-  const restore = () => {
-    for (const name of HEAD_METHODS) methods.restore(name);
-  };
-  const succeed = (result: CommitResult) => {
-    restore();
-    if (!res.headersSent) applySessionHeaders(result, nodeHeaderTarget(res));
-  };
-  const fail = (err: unknown) => {
-    state = 'failed';
-    queue.length = 0;
-    restore();
-    sendSessionError(res, err);
-    // The handler may still be writing: its calls must not reach the finished response.
-    install();
-  };
+/** What each head method returns while it is held (as the real one would). */
+const HELD_RESULT: Record<HeadMethod, (res: ServerResponse) => unknown> = {
+  writeHead: (res) => res,
+  flushHeaders: () => undefined,
+  write: () => true,
+  end: (res) => res,
+};
 
-  const defer = (name: HeadMethod, statusOf: (args: unknown[]) => number, result: (args: unknown[]) => unknown) =>
-    function (this: ServerResponse, ...args: unknown[]) {
-      if (state === 'failed') return result(args);
-      if (state === 'open') {
-        state = 'pending';
-        let outcome: CommitResult | Promise<CommitResult>;
-        try {
-          outcome = commit(statusOf(args));
-        } catch (err) {
-          fail(err);
-          return result(args);
-        }
-        if (!(outcome instanceof Promise)) {
-          succeed(outcome);
-          return original[name].apply(res, args);
-        }
-        outcome.then(
-          (done) => {
-            succeed(done);
-            for (const call of queue.splice(0)) call();
-          },
-          fail,
-        );
-      }
-      queue.push(() => original[name].apply(res, args));
-      return result(args);
+/**
+ * The state of one held response. A class, so that a response costs one object and the four
+ * replacement functions, not a closure per step.
+ */
+class HeldResponse {
+  readonly #res: ServerResponse;
+  readonly #commit: (status: number) => CommitResult | Promise<CommitResult>;
+  readonly #methods: ResponseMethods;
+  #state: 'open' | 'pending' | 'failed' = 'open';
+  /** Calls made while the commit is pending, replayed in order once it settles. */
+  #queue: Array<() => void> | null = null;
+  readonly #wrapped: Record<HeadMethod, AnyFn>;
+
+  constructor(res: ServerResponse, commit: (status: number) => CommitResult | Promise<CommitResult>, methods: ResponseMethods) {
+    this.#res = res;
+    this.#commit = commit;
+    this.#methods = methods;
+    this.#wrapped = {
+      writeHead: (...args: unknown[]) => this.#call('writeHead', args),
+      flushHeaders: (...args: unknown[]) => this.#call('flushHeaders', args),
+      write: (...args: unknown[]) => this.#call('write', args),
+      end: (...args: unknown[]) => this.#call('end', args),
     };
+  }
 
-  const wrapped: Record<HeadMethod, AnyFn> = {
-    writeHead: defer('writeHead', (args) => (typeof args[0] === 'number' ? args[0] : res.statusCode), () => res),
-    flushHeaders: defer('flushHeaders', () => res.statusCode, () => undefined),
-    write: defer('write', () => res.statusCode, () => true),
-    end: defer('end', () => res.statusCode, () => res),
-  };
-  install();
+  install(): void {
+    for (const name of HEAD_METHODS) this.#methods.replace(name, this.#wrapped[name]);
+  }
+
+  #restore(): void {
+    for (const name of HEAD_METHODS) this.#methods.restore(name);
+  }
+
+  #call(name: HeadMethod, args: unknown[]): unknown {
+    const res = this.#res;
+    if (this.#state === 'failed') return HELD_RESULT[name](res);
+    if (this.#state === 'open') {
+      this.#state = 'pending';
+      // `writeHead(status)` names the status; every other path sends `res.statusCode`.
+      const status = name === 'writeHead' && typeof args[0] === 'number' ? args[0] : res.statusCode;
+      let outcome: CommitResult | Promise<CommitResult>;
+      try {
+        outcome = this.#commit(status);
+      } catch (err) {
+        this.#fail(err);
+        return HELD_RESULT[name](res);
+      }
+      if (!(outcome instanceof Promise)) {
+        this.#succeed(outcome);
+        return this.#methods.original[name].apply(res, args);
+      }
+      outcome.then(
+        (done) => {
+          this.#succeed(done);
+          const queued = this.#queue ?? [];
+          this.#queue = null;
+          for (const call of queued) call();
+        },
+        (err: unknown) => this.#fail(err),
+      );
+    }
+    (this.#queue ??= []).push(() => this.#methods.original[name].apply(res, args));
+    return HELD_RESULT[name](res);
+  }
+
+  #succeed(result: CommitResult): void {
+    this.#restore();
+    if (!this.#res.headersSent) applySessionHeaders(result, nodeHeaderTarget(this.#res));
+  }
+
+  #fail(err: unknown): void {
+    this.#state = 'failed';
+    this.#queue = null;
+    this.#restore();
+    sendSessionError(this.#res, err);
+    // The handler may still be writing: its calls must not reach the finished response.
+    this.install();
+  }
 }
 
 /**
