@@ -161,6 +161,7 @@ export function renderResults(r: BenchResults): string {
   p();
 
   for (const line of expressCostSection(lookup, byId)) p(line);
+  for (const line of expressPathsSection(lookup, byId)) p(line);
 
   for (const scenario of SCENARIOS) {
     p(`## Scenario: ${scenario}`);
@@ -260,7 +261,7 @@ function expressCostSection(lookup: Lookup, byId: Map<string, ConfigResult>): st
   const reparent = lookup('node-reparent', 'read');
   const express = lookup('express', 'read');
   if (!node || !reparent || !express) return [];
-  const rows = ['node', 'node-reparent', 'express', 'express-noop', 'cr-express-memory', 'cr-node-memory']
+  const rows = ['node', 'node-reparent', 'express', 'express-noop', 'cr-express-memory', 'cr-express-memory-patched', 'cr-node-memory']
     .map((id) => ({ id, cell: lookup(id, 'read') }))
     .filter((row): row is { id: string; cell: Cell } => row.cell !== undefined);
   const expressOver = express.cpuPerReq - node.cpuPerReq;
@@ -278,6 +279,38 @@ function expressCostSection(lookup: Lookup, byId: Map<string, ConfigResult>): st
     '',
   ];
   return out;
+}
+
+/**
+ * The Express middleware's default path (the session and the held response on each request's own
+ * objects) beside the opt-in `patchPrototypes` path (accessors and dispatchers on Express's shared
+ * prototypes), per store: what the default costs over the opt-in.
+ */
+function expressPathsSection(lookup: Lookup, byId: Map<string, ConfigResult>): string[] {
+  const pairs = [
+    ['cr-express-memory', 'cr-express-memory-patched'],
+    ['cr-express-redis', 'cr-express-redis-patched'],
+  ].filter(([a, b]) => byId.has(a!) && byId.has(b!)) as [string, string][];
+  if (pairs.length === 0) return [];
+  const cell = (id: string, s: Scenario) => {
+    const a = addedWithNoise(lookup, id, s);
+    return a === undefined ? '—' : `${signed(a.value)} ± ${f1(a.noise)}`;
+  };
+  const over = (a: string, b: string, s: Scenario) => {
+    const x = added(lookup, a, s);
+    const y = added(lookup, b, s);
+    return x === undefined || y === undefined ? '—' : signed(x - y);
+  };
+  return [
+    '## Express: the default path and the opt-in `patchPrototypes`',
+    '',
+    "By default the Express middleware keeps everything on each request's own objects (`req.session` and the four held head methods are own properties), so other Express apps in the process are untouched. `session(manager, { patchPrototypes: true })` installs accessors and dispatchers once on Express's shared prototypes instead and makes a cookieless request's session only when it is first read. Added µs/req over bare Express; the last columns are what the default costs over the opt-in.",
+    '',
+    '| store | default: read | write | cookieless | patchPrototypes: read | write | cookieless | default − opt-in: read | write | cookieless |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...pairs.map(([a, b]) => `| ${byId.get(a)!.label.replace('cloakroom · Express · ', '')} | ${SCENARIOS.map((s) => cell(a, s)).join(' | ')} | ${SCENARIOS.map((s) => cell(b, s)).join(' | ')} | ${SCENARIOS.map((s) => over(a, b, s)).join(' | ')} |`),
+    '',
+  ];
 }
 
 function writesPerRequest(calls: Record<string, number>): number {
