@@ -14,6 +14,7 @@ import { connect, type AddressInfo } from 'node:net';
 import type { IncomingMessage, Server } from 'node:http';
 import { MemoryStore, SessionManager, Signer, generateSessionId, publicMessage, SessionError } from '../../src/index.ts';
 import type { MemoryStoreOptions, Session, SessionChange, SessionRecord } from '../../src/index.ts';
+import { REQUEST_TIMEOUT_MS } from '../helpers/timed-request.ts';
 
 export type TestSession = Session<Record<string, unknown>>;
 
@@ -184,7 +185,7 @@ async function request(base: string, path: string, init: { cookie?: string | und
     headers,
     body: init.body,
     redirect: 'manual',
-    signal: AbortSignal.timeout(5000),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   const setCookies = response.headers.getSetCookie();
   const pair = setCookies[0]?.split(';')[0];
