@@ -32,9 +32,9 @@ const PROBE = `
     app.get('/', (req, res) => { req.session.views = (req.session.views || 0) + 1; res.send(String(req.session.views)); });
     const server = await new Promise((ok) => { const s = app.listen(0, '127.0.0.1', () => ok(s)); });
     const url = 'http://127.0.0.1:' + server.address().port + '/';
-    const first = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    const first = await fetch(url, { signal: AbortSignal.timeout(60000) });
     const cookie = first.headers.getSetCookie()[0].split(';')[0];
-    const second = await fetch(url, { headers: { cookie }, signal: AbortSignal.timeout(5000) });
+    const second = await fetch(url, { headers: { cookie }, signal: AbortSignal.timeout(60000) });
     const views = [await first.text(), await second.text()];
     server.close();
     return { cookieName: cookie.split('=')[0], signed: cookie.startsWith('connect.sid=s%3A'), views };
@@ -44,7 +44,8 @@ const PROBE = `
 function run(file: string, source: string): Record<string, unknown> {
   const path = join(SANDBOX, file);
   writeFileSync(path, source);
-  const result = spawnSync(process.execPath, [path], { cwd: SANDBOX, encoding: 'utf8', timeout: 20_000 });
+  // Bounded so that a hang fails; generous because a busy 2-core machine is slow to start a child.
+  const result = spawnSync(process.execPath, [path], { cwd: SANDBOX, encoding: 'utf8', timeout: 120_000 });
   assert.equal(result.status, 0, `${file} failed:\n${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
@@ -64,7 +65,8 @@ describe('the built cloakroom/express-session entry points', () => {
     const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(PACKAGE, 'dist')], {
       cwd: ROOT,
       encoding: 'utf8',
-      timeout: 120_000,
+      // A full tsc build needs ~20 s of CPU: minutes on a busy 2-core machine. Bounded only against a hang.
+      timeout: 900_000,
     });
     // tsc emits even when another module of the tree has a type error; that is the typecheck's job to report.
     for (const file of ['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']) {
