@@ -67,6 +67,9 @@ after(async () => {
 async function start(options: Partial<SessionOptions>, kind: 'legacy' | 'cloakroom', configure?: (app: express.Express) => void) {
   const store: Counting = kind === 'legacy' ? new CountingLegacyStore() : new CountingCoreStore({ sweepInterval: 0 });
   const app = express();
+  // Deliberate handler errors (a write outside cookie.path, where req.session is undefined) get
+  // Express's 500 without its stack trace on stderr.
+  app.set('env', 'test');
   configure?.(app);
   app.use(session({ secret: SECRET, resave: false, saveUninitialized: false, store, ...options }));
   app.get('/noop', (_req, res) => {
