@@ -84,5 +84,10 @@ function handlerFailed(res: ServerResponse, err: unknown): void {
     res.end('Internal Server Error');
   }
   // Surface the bug without crashing the process: this is the application's error, not ours.
-  process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'CloakroomHandlerError');
+  // A warning of its own (the handler's error as its cause): emitWarning ignores the type of an
+  // Error it is given, so passing `err` itself would report it under the name 'Error'.
+  const warning = new Error(`A request handler threw: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  warning.name = 'CloakroomHandlerError';
+  if (err instanceof Error && err.stack) warning.stack = `${warning.name}: ${warning.message}\nCaused by: ${err.stack}`;
+  process.emitWarning(warning);
 }

@@ -148,7 +148,8 @@ function librarySessionCookie(options: ResolvedCookieOptions, value: string, exp
   return serialize(options.name, value, attrs);
 }
 
-let lastSecond = -1;
+// NaN, not -1: -1 is a real second (the last one before 1970), whose date would have read as ''.
+let lastSecond = Number.NaN;
 let lastDate = '';
 /** RFC 7231 IMF-fixdate, remembered for the current second (most saves share one). */
 function httpDate(ms: number): string {

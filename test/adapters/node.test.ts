@@ -1,4 +1,8 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { MemoryStore, SessionManager } from '../../src/index.ts';
+import { captureWarnings, settle } from '../helpers/warnings.ts';
 import { withSession, sendSessionError } from '../../src/adapters/node.ts';
 import { adapterSuite, listen, readForm } from './suite.ts';
 
@@ -24,3 +28,32 @@ adapterSuite('node:http', async (manager, routes) =>
     ),
   ),
 );
+
+describe('node:http: a handler bug', () => {
+  it("is answered 500 and reported as a 'CloakroomHandlerError' warning whose cause is the handler's error", async () => {
+    const manager = new SessionManager({ store: new MemoryStore({ sweepInterval: 0 }), secrets: 'node-adapter-secret-0123456789-abcdefghijklmnop' });
+    const bug = new Error('test: handler bug');
+    const app = await listen(
+      createServer(
+        withSession(manager, () => {
+          throw bug;
+        }),
+      ),
+    );
+    const warnings = captureWarnings(['CloakroomHandlerError']);
+    try {
+      const res = await fetch(`${app.url}/`);
+      assert.equal(res.status, 500);
+      assert.equal(await res.text(), 'Internal Server Error');
+      await settle();
+      const [warning, ...more] = warnings.take();
+      assert.deepEqual(more, []);
+      assert.equal(warning?.name, 'CloakroomHandlerError');
+      assert.equal(warning.cause, bug);
+      assert.match(warning.message, /test: handler bug/);
+    } finally {
+      warnings.stop();
+      await app.close();
+    }
+  });
+});

@@ -8,11 +8,13 @@
  */
 import { readForm as readBoundedForm } from '../../src/adapters/node.ts';
 import { after, before, describe, it } from 'node:test';
+import { captureWarnings, settle, type WarningCapture } from '../helpers/warnings.ts';
 import assert from 'node:assert/strict';
 import { connect, type AddressInfo } from 'node:net';
 import type { IncomingMessage, Server } from 'node:http';
 import { MemoryStore, SessionManager, Signer, generateSessionId, publicMessage, SessionError } from '../../src/index.ts';
 import type { MemoryStoreOptions, Session, SessionChange, SessionRecord } from '../../src/index.ts';
+import { REQUEST_TIMEOUT_MS } from '../helpers/timed-request.ts';
 
 export type TestSession = Session<Record<string, unknown>>;
 
@@ -72,9 +74,20 @@ const SECRET = 'adapter-suite-secret-0123456789-abcdefghijklmnop';
 const MAX_AGE = 1_209_600;
 const param = (request: RouteRequest, name: string) => new URL(request.url, 'http://local').searchParams.get(name);
 
+const HANDLER_BUG = 'test: handler bug';
+
 /** A handler bug: every framework answers it with its own 500. */
 function fail(): never {
-  throw new Error('test: handler bug');
+  throw new Error(HANDLER_BUG);
+}
+
+/**
+ * Whether a captured 'CloakroomHandlerError' warning reports the suite's deliberate handler bug
+ * (its message or its cause's names it), as opposed to a real bug in a test app or an adapter.
+ */
+function isDeliberateBug(warning: Error): boolean {
+  const cause = warning.cause instanceof Error ? warning.cause.message : '';
+  return warning.message.includes(HANDLER_BUG) || cause === HANDLER_BUG;
 }
 
 export const ROUTES: readonly TestRoute[] = [
@@ -181,7 +194,7 @@ async function request(base: string, path: string, init: { cookie?: string | und
     headers,
     body: init.body,
     redirect: 'manual',
-    signal: AbortSignal.timeout(5000),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   const setCookies = response.headers.getSetCookie();
   const pair = setCookies[0]?.split(';')[0];
@@ -229,6 +242,8 @@ function suiteWith(name: string, serve: ServeAdapter, kind: string, makeStore: (
     const secureManager = new SessionManager<Record<string, unknown>>({ store: new MemoryStore({ sweepInterval: 0 }), secrets: SECRET, cookie: { secure: true } });
     let app: ServedApp;
     let secureApp: ServedApp;
+    /** Adapters that report a handler bug do so with a 'CloakroomHandlerError' warning: asserted, not printed. */
+    let warnings: WarningCapture;
     const get = (path: string, cookie?: string) => request(app.url, path, { cookie });
 
     /** A session holding `value`, as its cookie pair. */
@@ -240,6 +255,7 @@ function suiteWith(name: string, serve: ServeAdapter, kind: string, makeStore: (
     }
 
     before(async () => {
+      warnings = captureWarnings(['CloakroomHandlerError']);
       const probe = store.get('0'.repeat(64), Date.now());
       assert.equal(probe instanceof Promise, !(store instanceof ObservedSyncStore), 'the store answers the way this run means to test');
       await probe;
@@ -251,6 +267,10 @@ function suiteWith(name: string, serve: ServeAdapter, kind: string, makeStore: (
       await app?.close();
       await secureApp?.close();
       await store.close();
+      await settle();
+      const stray = warnings.take();
+      warnings.stop();
+      assert.deepEqual(stray.map((w) => w.message), [], 'no handler error outside the tests that provoke one');
     });
 
     it('sends no cookie and calls no store when the session is untouched', async () => {
@@ -311,6 +331,11 @@ function suiteWith(name: string, serve: ServeAdapter, kind: string, makeStore: (
       assert.equal((await get('/read', cookie)).body, '"kept"');
       assert.equal((await get('/logout-throw', cookie)).status, 500);
       assert.equal((await get('/read', cookie)).body, 'null', 'a logout is not undone by a 500');
+      await settle();
+      // Reported by a warning (node:http) or by the framework's own error handling (none here).
+      const reported = warnings.take();
+      assert.ok(reported.length === 0 || reported.length === 2, `${reported.length} handler-error warnings for 2 handler bugs`);
+      for (const w of reported) assert.ok(isDeliberateBug(w), `an unexpected handler error: ${w.stack}`);
     });
 
     it('commits before the redirect goes out: the next request sees the value at once (express-session #360)', async () => {

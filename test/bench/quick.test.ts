@@ -1,7 +1,11 @@
 /**
  * `npm run bench -- --quick` as a smoke test: every server starts in its own process, the load
- * generator runs against it, and the store-call counts hold the lifecycle's promises
- * (cookieless 0 calls, read 1 get and 0 writes, write 1 write).
+ * generator runs against it, the store calls are counted, and the report is well formed. The
+ * figures themselves are the bench's business, not `npm test`'s: on a busy machine a 1 s window
+ * holds a few dozen requests, and the requests still in flight when it closes (served, not
+ * counted by the load generator) move a per-request ratio by tenths. So the store calls are
+ * checked as counts, within what the window's edge can explain; the lifecycle's exact promises
+ * (a read is 1 get and no write, …) are pinned by test/core/lifecycle.test.ts.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,6 +18,7 @@ import type { BenchResults, Cell } from '../../bench/results.ts';
 const dir = mkdtempSync(join(tmpdir(), 'cloakroom-bench-test-'));
 const jsonPath = join(dir, 'results.json');
 const mdPath = join(dir, 'RESULTS.md');
+const BENCH_KILL_MS = 900_000;
 
 function runQuick(): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
@@ -23,7 +28,9 @@ function runQuick(): Promise<{ code: number | null; stderr: string }> {
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     // Bounded: a hung server or load generator fails the test instead of stalling npm test.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
+    // Generous: ~20 s on a quiet machine, but every window starts a load-generator process, and
+    // on a busy 2-core machine (load 8 and more) the whole run was measured at 210 s.
+    const timer = setTimeout(() => child.kill('SIGKILL'), BENCH_KILL_MS);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stderr });
@@ -31,7 +38,7 @@ function runQuick(): Promise<{ code: number | null; stderr: string }> {
   });
 }
 
-describe('npm run bench -- --quick', { timeout: 180_000 }, () => {
+describe('npm run bench -- --quick', { timeout: BENCH_KILL_MS + 60_000 }, () => {
   let results: BenchResults;
   let markdown: string;
 
@@ -56,16 +63,27 @@ describe('npm run bench -- --quick', { timeout: 180_000 }, () => {
     }
   });
 
-  it('counts the store calls the lifecycle promises: cookieless 0, read 1 get and no write, write 1 update', () => {
+  it('counts the store calls: none when cookieless, one get and no write per read, one get and one update per write', () => {
+    const connections = results.settings.connections;
     const cells = results.configs.find((c) => c.id === 'cr-node-memory')!.cells;
-    const calls = (scenario: 'read' | 'write' | 'cookieless', method: string) => cells[scenario]!.calls[method] ?? 0;
-    const writes = (scenario: 'read' | 'write' | 'cookieless') => ['create', 'update', 'touch', 'destroy'].reduce((a, m) => a + calls(scenario, m), 0);
-    for (const method of ['get', 'create', 'update', 'touch', 'destroy']) assert.equal(calls('cookieless', method), 0, `cookieless ${method}`);
-    // In-flight requests at the window's edges can shift a count by a few in thousands.
-    assert.ok(Math.abs(calls('read', 'get') - 1) < 0.01, `read get ${calls('read', 'get')}`);
-    assert.equal(writes('read'), 0);
-    assert.ok(Math.abs(calls('write', 'update') - 1) < 0.01, `write update ${calls('write', 'update')}`);
-    assert.ok(Math.abs(writes('write') - 1) < 0.01, `write writes ${writes('write')}`);
+    /** The calls the server made in the scenario's (one) window, and the requests the load generator saw answered. */
+    const counted = (scenario: 'read' | 'write' | 'cookieless', methods: string[]) => {
+      const sample = cells[scenario]!.samples[0]!;
+      const calls = methods.reduce((a, m) => a + Math.round((sample.calls[m] ?? 0) * Math.max(1, sample.requests)), 0);
+      return { calls, requests: sample.requests };
+    };
+    /** One call per request: each answered request made one, and each request still in flight when the window closed (at most one per connection) may have. */
+    const onePerRequest = (scenario: 'read' | 'write', methods: string[]) => {
+      const { calls, requests } = counted(scenario, methods);
+      assert.ok(calls >= requests && calls <= requests + connections, `${scenario}: ${calls} ${methods.join('/')} calls for ${requests} answered requests (${connections} connections)`);
+    };
+    const writes = ['create', 'update', 'touch', 'destroy'];
+    assert.equal(counted('cookieless', ['get', ...writes]).calls, 0, 'cookieless: no store call');
+    onePerRequest('read', ['get']);
+    assert.equal(counted('read', writes).calls, 0, 'read: no write');
+    onePerRequest('write', ['get']);
+    onePerRequest('write', ['update']);
+    onePerRequest('write', writes);
   });
 
   it('measures each server\'s GC pause per request', () => {
@@ -79,6 +97,6 @@ describe('npm run bench -- --quick', { timeout: 180_000 }, () => {
     assert.match(markdown, /## Where Express's cost goes \(read scenario\)\n\nBare Express costs [\d.]+ µs\/req more than bare node:http/);
     assert.match(markdown, /\| node:http \+ Object\.setPrototypeOf\(req, res\) per request, as Express does \| [\d.]+ \| [\d.]+ \|/);
     assert.match(markdown, /\| bare node:http \| [\d,]+ \|/);
-    assert.match(markdown, /\| cloakroom · node:http · memory \| read \| get 1\.00 \| 0\.00 \|/);
+    assert.match(markdown, /\| cloakroom · node:http · memory \| read \| get \d+\.\d\d \| 0\.00 \|/);
   });
 });

@@ -27,7 +27,15 @@ interface Run {
   ms: number;
 }
 
-/** Runs the real CLI in a child process, killed after 30 s so a hang fails instead of stalling. */
+/**
+ * How long a CLI child may run before it is killed, so that a hang fails instead of stalling.
+ * Generous: on a busy 2-core machine starting a child under tsx alone takes 10–20 s, and a sweep
+ * at the CLI's default niceness (19) gets next to no CPU there. No test asserts a duration: a
+ * hang shows as a killed child (code null), a timeout by its own message.
+ */
+const CLI_KILL_MS = 240_000;
+
+/** Runs the real CLI in a child process, killed after `CLI_KILL_MS`. */
 function cli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
@@ -38,7 +46,7 @@ function cli(args: string[], env: Record<string, string | undefined> = {}): Prom
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), CLI_KILL_MS);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -89,14 +97,16 @@ describe('cloakroom CLI: usage', () => {
     });
   }
 
-  it('an unreachable store (closed loopback port) → exit 1 naming the store, no password, bounded time', async () => {
+  it('an unreachable store (closed loopback port) → exit 1 naming the store, no password, ended by the refusal', async () => {
     const port = await closedPort();
     for (const url of [`postgres://postgres:hunter2@127.0.0.1:${port}/test`, `redis://:hunter2@127.0.0.1:${port}`, `mysql://root:hunter2@127.0.0.1:${port}/test`]) {
       const r = await cli(['stats', '--store', url]);
       assert.equal(r.code, 1, `${url}: ${r.stderr}`);
       assert.match(r.stderr, new RegExp(`^cloakroom: .*127\\.0\\.0\\.1:${port}`));
       assert.ok(!r.stderr.includes('hunter2'), r.stderr);
-      assert.ok(r.ms < 15_000, `${url} took ${r.ms} ms`);
+      // Bounded by the driver's refusal, not by the CLI's 10 s --connect-timeout (nor by a kill).
+      assert.match(r.stderr, /ECONNREFUSED/, `${url}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /did not answer within/, `${url}: ${r.stderr}`);
     }
   });
 
@@ -108,8 +118,8 @@ describe('cloakroom CLI: usage', () => {
     try {
       const r = await cli(['stats', '--store', `postgres://postgres@127.0.0.1:${port}/test`, '--connect-timeout', '500']);
       assert.equal(r.code, 1, r.stderr);
-      assert.match(r.stderr, /did not answer|unreachable|timeout/i);
-      assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
+      // pg would wait for ever: the CLI's own 500 ms bound is what ended it.
+      assert.match(r.stderr, /did not answer within 500 ms/);
     } finally {
       server.close();
     }
@@ -195,7 +205,8 @@ describe('cloakroom CLI on real stores', () => {
     const folder = join(dir, 'files');
     const store = new FileStore({ directory: folder });
     await fill(store, 2, 30);
-    const r = await cli(['clear-expired', '--store', `file:${folder}`, '--batch', '10']);
+    // --nice 0: the priority is another test's subject; at niceness 19 a busy machine starves the sweep.
+    const r = await cli(['clear-expired', '--store', `file:${folder}`, '--batch', '10', '--nice', '0']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Deleted 30 expired sessions from file:/);
     assert.equal(readdirSync(folder).length, 2);
@@ -216,13 +227,13 @@ describe('cloakroom CLI on real stores', () => {
     for (let i = 0; i < batch.length; i += 200) {
       await Promise.all(batch.slice(i, i + 200).map((key) => store.create(key, sampleRecord({ blob: 'x'.repeat(200) }, -60_000))));
     }
-    const command = `${process.execPath} --import tsx src/cli/index.ts clear-expired --store file:${folder} --batch 50`;
+    const command = `${process.execPath} --import tsx src/cli/index.ts clear-expired --store file:${folder} --batch 50 --nice 0`;
     // `script` gives the child a real pseudo-terminal, so stderr.isTTY is true as for a person at a shell.
     const result = await new Promise<{ code: number | null; out: string }>((resolve) => {
       const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: repo });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), CLI_KILL_MS);
       child.on('close', (code) => {
         clearTimeout(timer);
         resolve({ code, out });
@@ -241,7 +252,7 @@ describe('cloakroom CLI on real stores', () => {
       let r = await cli(['stats', '--store', SERVICES.postgres.url, '--table', table, '--json']);
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(JSON.parse(r.stdout), { live: 4, expired: 25 });
-      r = await cli(['clear-expired', '--store', SERVICES.postgres.url, '--table', table, '--batch', '10']);
+      r = await cli(['clear-expired', '--store', SERVICES.postgres.url, '--table', table, '--batch', '10', '--nice', '0']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^Deleted 25 expired sessions/);
       assert.deepEqual(await store.stats(Date.now()), { live: 4, expired: 0 });
@@ -263,7 +274,7 @@ describe('cloakroom CLI on real stores', () => {
       let r = await cli(['stats', '--store', url, '--json']);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(JSON.parse(r.stdout).live, 2);
-      r = await cli(['clear-expired', '--store', url]);
+      r = await cli(['clear-expired', '--store', url, '--nice', '0']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /^Deleted \d+ stale index entr(y|ies) \(Redis expires sessions itself\) from redis:\/\/127\.0\.0\.1:6379/);
     } finally {

@@ -46,6 +46,15 @@ describe('session Set-Cookie', () => {
     );
   });
 
+  it('an expiry in the second before 1970 still gets its date (the remembered-second cache once answered "")', async () => {
+    // fast-check's counterexample (now 0, ttl -12 ms), as the first date a fresh module renders:
+    // the cache's initial "no second yet" was -1, that very second.
+    const fresh = (await import(`../../src/core/cookie.ts?fresh=${Date.now()}`)) as typeof import('../../src/core/cookie.ts');
+    const resolved = fresh.resolveCookieOptions();
+    const expected = serialize('sessionid', '0', { path: '/', httpOnly: true, sameSite: 'lax', secure: false, maxAge: 0, expires: new Date(-1000) });
+    assert.equal(fresh.sessionCookie(resolved, '0', -12, 0), expected);
+  });
+
   it('values that need encoding still go through the library', () => {
     const resolved = resolveCookieOptions();
     assert.equal(sessionCookie(resolved, 'a b;c', undefined, 0), serialize('sessionid', 'a b;c', { path: '/', httpOnly: true, sameSite: 'lax', secure: false }));

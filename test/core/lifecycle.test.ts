@@ -395,9 +395,8 @@ describe('store failures', () => {
     }
     const manager = new SessionManager({ store: new HangingStore({ sweepInterval: 0 }), secrets: [SECRET], storeTimeout: 50 });
     const cookie = `sessionid=${new Signer([SECRET]).sign('B'.repeat(32))}`;
-    const started = Date.now();
+    // The get never settles: only the store timeout can end the load (without it, this test hangs).
     await assert.rejects(manager.load(cookie), (err: any) => err.code === 'ERR_STORE_UNAVAILABLE' && err.status === 503);
-    assert.ok(Date.now() - started < 1000);
     const s = await manager.load(undefined);
     s.set('a', 1);
     await assert.rejects(manager.commit(s, { status: 200 }), /ECONNREFUSED/);

@@ -22,7 +22,8 @@ function chromiumOrSkip(): false | string {
   return `SKIPPED: ${message}`;
 }
 
-describe('seed demo in headless Chromium', { skip: chromiumOrSkip(), timeout: 60_000 }, () => {
+// Generous bounds, only against a hang: Chromium starts slowly on a busy 2-core machine.
+describe('seed demo in headless Chromium', { skip: chromiumOrSkip(), timeout: 300_000 }, () => {
   let demo: RunningDemo;
   let browser: Browser;
 
@@ -32,7 +33,7 @@ describe('seed demo in headless Chromium', { skip: chromiumOrSkip(), timeout: 60
       executablePath: CHROMIUM,
       // Background networking off: this machine's closed network refuses Chromium's own calls home.
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-      timeout: 30_000,
+      timeout: 120_000,
     });
   });
   after(async () => {

@@ -6,6 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { existsSync } from 'node:fs';
 import { startDemo, type RunningDemo } from '../../examples/seed/demo.ts';
 import { FRAMEWORKS, type DemoConfig, type FrameworkName } from '../../examples/seed/config.ts';
+import { REQUEST_TIMEOUT_MS } from '../helpers/timed-request.ts';
 
 export const SECRET = 'demo-test-secret-0123456789abcdefghijklmnop';
 
@@ -55,7 +56,7 @@ export class Visitor {
   async #send(path: string, init: { method: string; body?: string; headers?: Record<string, string> }): Promise<Page> {
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...init.headers };
     if (this.cookie) headers.cookie = this.cookie;
-    const res = await fetch(this.base + path, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(5000) });
+    const res = await fetch(this.base + path, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     this.#remember(res.headers.getSetCookie());
     return { status: res.status, headers: res.headers, body: await res.text() };
   }
@@ -87,7 +88,7 @@ export function heading(html: string): string | undefined {
  */
 export function rawGet(url: string, headers: Record<string, string>): Promise<Page> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'GET', headers, timeout: 5000, agent: false }, (res) => {
+    const req = httpRequest(url, { method: 'GET', headers, timeout: REQUEST_TIMEOUT_MS, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

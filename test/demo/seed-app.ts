@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { RunningDemo } from '../../examples/seed/demo.ts';
 import type { DemoConfig, FrameworkName } from '../../examples/seed/config.ts';
 import { csrfFrom, heading, rawGet, startTestDemo, Visitor } from './harness.ts';
+import { REQUEST_TIMEOUT_MS } from '../helpers/timed-request.ts';
 
 export interface SuiteOptions {
   framework: FrameworkName;
@@ -150,7 +151,7 @@ export function seedAppSuite({ framework, store, storeName, storeOptions, statel
       const token = await v.csrfToken();
       const big = new URLSearchParams({ csrf_token: token, username: 'x'.repeat(64 * 1024) }).toString();
       const headers = { 'content-type': 'application/x-www-form-urlencoded', cookie: v.cookie! };
-      const declared = await fetch(`${base}/`, { method: 'POST', headers, body: big, signal: AbortSignal.timeout(5000) });
+      const declared = await fetch(`${base}/`, { method: 'POST', headers, body: big, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       assert.equal(declared.status, 413);
       assert.match(await declared.text(), /8 KiB/);
 
@@ -171,7 +172,7 @@ export function seedAppSuite({ framework, store, storeName, storeOptions, statel
         headers,
         body: stream,
         duplex: 'half',
-        signal: AbortSignal.timeout(5000),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       } as RequestInit);
       assert.equal(streamed.status, 413);
       await streamed.body?.cancel();
@@ -187,7 +188,7 @@ export function seedAppSuite({ framework, store, storeName, storeOptions, statel
         method: 'POST',
         headers: { 'content-type': 'application/xml', cookie: v.cookie! },
         body: '<username>ada</username>',
-        signal: AbortSignal.timeout(5000),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       assert.equal(res.status, 415);
     });
@@ -200,14 +201,14 @@ export function seedAppSuite({ framework, store, storeName, storeOptions, statel
       assert.doesNotMatch(missing.body, /<page>/);
       assert.equal((await v.post('/nowhere/', {})).status, 404);
 
-      const wrong = await fetch(`${base}/home/`, { method: 'DELETE', signal: AbortSignal.timeout(5000) });
+      const wrong = await fetch(`${base}/home/`, { method: 'DELETE', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       assert.equal(wrong.status, 405);
       assert.equal(wrong.headers.get('allow'), 'GET, HEAD');
-      const put = await fetch(`${base}/`, { method: 'PUT', signal: AbortSignal.timeout(5000) });
+      const put = await fetch(`${base}/`, { method: 'PUT', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       assert.equal(put.status, 405);
       assert.equal(put.headers.get('allow'), 'GET, HEAD, POST');
 
-      const head = await fetch(`${base}/home/`, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+      const head = await fetch(`${base}/home/`, { method: 'HEAD', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       assert.equal(head.status, 200);
       assert.equal(await head.text(), '');
 

@@ -12,10 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { configFromEnv } from '../../examples/seed/config.ts';
 import { startDemo } from '../../examples/seed/demo.ts';
 import { heading, SECRET, Visitor } from './harness.ts';
+import { REQUEST_TIMEOUT_MS } from '../helpers/timed-request.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SERVER = join(ROOT, 'examples/seed/server.ts');
-const START_TIMEOUT = 20_000;
+// Generous: starting the demo under tsx takes 10–20 s on a busy 2-core machine. Only a hang guard.
+const START_TIMEOUT = 120_000;
 
 interface Child {
   process: ChildProcess;
@@ -174,7 +176,7 @@ describe('configuration from the environment', () => {
   it('applies SESSION_COOKIE_AGE to the session cookie', async () => {
     const demo = await startDemo({ ...configFromEnv({ SESSION_SECRET: SECRET, SESSION_COOKIE_AGE: '600', SESSION_STORE: 'memory:', PORT: '0' }, quiet), log: () => {} });
     try {
-      const res = await fetch(`${demo.url}/`, { signal: AbortSignal.timeout(5000) });
+      const res = await fetch(`${demo.url}/`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       const cookie = res.headers.getSetCookie().find((c) => c.startsWith('sessionid='));
       assert.match(cookie ?? '', /Max-Age=600/);
     } finally {

@@ -35,7 +35,7 @@ describe('the generated API reference (docs/api/)', () => {
     const typedoc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typedoc/bin/typedoc'), '--out', OUT, '--logLevel', 'Warn'], {
       cwd: ROOT,
       encoding: 'utf8',
-      timeout: 300_000,
+      timeout: 900_000,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
     });
     assert.equal(typedoc.status, 0, `TypeDoc failed (an undocumented export, or a broken {@link}):\n${typedoc.stdout}${typedoc.stderr}`);

@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
+import { REQUEST_TIMEOUT_MS } from '../helpers/timed-request.ts';
 
 export interface Running {
   url: string;
@@ -45,7 +46,7 @@ export class Client {
   async request(path: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
     const headers: Record<string, string> = { ...init.headers };
     if (this.jar.size > 0 && headers.cookie === undefined) headers.cookie = this.cookieHeader;
-    const res = await fetch(this.base + path, { method: init.method ?? 'GET', headers, redirect: 'manual', signal: AbortSignal.timeout(5000) });
+    const res = await fetch(this.base + path, { method: init.method ?? 'GET', headers, redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     const body = await res.text();
     const setCookies = res.headers.getSetCookie();
     for (const line of setCookies) {

@@ -30,9 +30,9 @@ const PROBE = `
     app.get('/', (req, res) => { req.session.views = (req.session.views || 0) + 1; res.send(String(req.session.views)); });
     const server = await new Promise((ok) => { const s = app.listen(0, '127.0.0.1', () => ok(s)); });
     const url = 'http://127.0.0.1:' + server.address().port + '/';
-    const first = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    const first = await fetch(url, { signal: AbortSignal.timeout(60000) });
     const cookie = first.headers.getSetCookie()[0].split(';')[0];
-    const second = await fetch(url, { headers: { cookie }, signal: AbortSignal.timeout(5000) });
+    const second = await fetch(url, { headers: { cookie }, signal: AbortSignal.timeout(60000) });
     const views = [await first.text(), await second.text()];
     server.close();
     return { cookieName: cookie.split('=')[0], signed: cookie.startsWith('connect.sid=s%3A'), views };
@@ -42,7 +42,8 @@ const PROBE = `
 function run(file: string, source: string): Record<string, unknown> {
   const path = join(built.sandbox, file);
   writeFileSync(path, source);
-  const result = spawnSync(process.execPath, [path], { cwd: built.sandbox, encoding: 'utf8', timeout: 20_000 });
+  // Bounded so that a hang fails; generous because a busy 2-core machine is slow to start a child.
+  const result = spawnSync(process.execPath, [path], { cwd: built.sandbox, encoding: 'utf8', timeout: 120_000 });
   assert.equal(result.status, 0, `${file} failed:\n${result.stderr}`);
   return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }

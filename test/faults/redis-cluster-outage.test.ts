@@ -23,8 +23,12 @@ import { timedRequest, type Answer } from '../helpers/timed-request.ts';
 
 const skip = redisBinariesOrSkip();
 const STORE_TIMEOUT = 1000;
-/** The store timeout plus slack for a loaded 2-core machine. */
-const BOUND_MS = 1500;
+/**
+ * Every request ends (a 200 or a 503) within this: the store timeout (and the client's command
+ * timeout, also 1 s) at the latest, plus what a busy 2-core machine adds to a request, which
+ * can pass a second. A hang is what this catches: `timedRequest` gives up at 10 s.
+ */
+const BOUND_MS = STORE_TIMEOUT + 5000;
 /** The helper's --cluster-node-timeout: after it the survivors mark the dead master FAIL. */
 const NODE_TIMEOUT_MS = 5000;
 const UNAVAILABLE_BODY = publicMessage(new SessionError('ERR_STORE_UNAVAILABLE', ''));
@@ -164,11 +168,16 @@ describe('a redis cluster master crashing mid-traffic', { skip }, () => {
     let created = 0;
     let worst = 0;
     const refusalMs: number[] = [];
+    /** Per refusal: how much longer it took than the round's median 200, i.e. what the dead master cost beyond the machine's latency. */
+    const refusalExtraMs: number[] = [];
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     while (Date.now() - killedAt < NODE_TIMEOUT_MS + 2500 && rounds < 60) {
       rounds++;
       const reads = sessions.map(async (s) => ({ s, a: await request('/', s.cookie) }));
       const creates = Array.from({ length: 3 }, () => request('/write', undefined));
       const [readAnswers, createAnswers] = await Promise.all([Promise.all(reads), Promise.all(creates)]);
+      // The survivors' reads in the same burst measure what a request costs on this machine right now.
+      const servedMs = median(readAnswers.filter(({ s }) => s.owner !== victim).map(({ a }) => a.ms));
       for (const { s, a } of readAnswers) {
         const label = `round ${rounds} (+${Date.now() - killedAt} ms), session on :${s.owner}${s.owner === victim ? ' (dead)' : ''}`;
         assert.ok(a.ms <= BOUND_MS, `${label}: took ${a.ms.toFixed(0)} ms (bound ${BOUND_MS})`);
@@ -179,6 +188,7 @@ describe('a redis cluster master crashing mid-traffic', { skip }, () => {
           assert.equal(a.cookie, undefined, `${label}: no cookie on a 503`);
           refused++;
           refusalMs.push(a.ms);
+          refusalExtraMs.push(a.ms - servedMs);
         } else {
           assert.equal(a.status, 200, `${label}: ${a.status} ${a.body}`);
           assert.equal(a.body, 'n=1', `${label}: the session kept its data`);
@@ -201,16 +211,19 @@ describe('a redis cluster master crashing mid-traffic', { skip }, () => {
       }
       await sleep(200);
     }
-    refusalMs.sort((a, b) => a - b);
-    const median503 = refusalMs[Math.floor(refusalMs.length / 2)]!;
+    const median503 = median(refusalMs);
+    const medianExtra = median(refusalExtraMs);
     process.stderr.write(
       `# cluster master down for ${Date.now() - killedAt} ms: ${rounds} rounds, ${served} served, ${refused} 503s ` +
-        `(median ${median503.toFixed(0)} ms, first ${refusalMs[0]!.toFixed(0)} ms), ${created} new sessions made, slowest request ${worst.toFixed(0)} ms\n`,
+        `(median ${median503.toFixed(0)} ms, ${medianExtra.toFixed(0)} ms over the round's median 200; first ${refusalMs[0]!.toFixed(0)} ms), ` +
+        `${created} new sessions made, slowest request ${worst.toFixed(0)} ms\n`,
     );
     assert.ok(rounds >= 3, `only ${rounds} rounds of traffic`);
-    // The client gives up on the dead master by itself (bounded redirections), well before the
-    // manager's store timeout: a request is not held for the whole timeout on every outage.
-    assert.ok(median503 < STORE_TIMEOUT * 0.8, `503s took ${median503.toFixed(0)} ms (median): the client waited out the store timeout`);
+    // The client gives up on the dead master by itself (bounded redirections, ~0.3 s), well before
+    // the manager's store timeout: a request is not held for the whole timeout on every outage.
+    // Measured against the 200s of the same bursts, so that a busy machine's latency, which
+    // slows both alike, does not count as waiting.
+    assert.ok(medianExtra < STORE_TIMEOUT * 0.8, `503s took ${medianExtra.toFixed(0)} ms (median) longer than 200s: the client waited out the store timeout`);
     assert.ok(created > 0, 'new sessions still land on the surviving masters');
   });
 

@@ -39,7 +39,8 @@ export function buildPackage(label: string, expect: string[]): BuiltPackage {
   const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], {
     cwd: ROOT,
     encoding: 'utf8',
-    timeout: 180_000,
+    // A full tsc build needs ~20 s of CPU: minutes on a busy 2-core machine. Bounded only against a hang.
+    timeout: 900_000,
   });
   for (const file of expect) assert.ok(existsSync(join(dir, 'dist', file)), `build produced ${file}\n${tsc.stdout}${tsc.stderr}`);
   return { sandbox, dir, remove: () => rmSync(sandbox, { recursive: true, force: true }) };

@@ -117,7 +117,7 @@ export async function startRedisServer(port: number, dir: string, extraArgs: str
     },
   };
   try {
-    await until(`redis-server on port ${port}`, 10_000, async () => {
+    await until(`redis-server on port ${port}`, 60_000, async () => {
       if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
       return (await pingOnce(port)) ? true : undefined;
     });
@@ -171,7 +171,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
       const client = new Redis({ host: '127.0.0.1', port: node.port, maxRetriesPerRequest: 0 });
       client.on('error', () => {});
       try {
-        await until(`cluster_state:ok on port ${node.port}`, 20_000, async () =>
+        await until(`cluster_state:ok on port ${node.port}`, 60_000, async () =>
           String(await client.call('CLUSTER', 'INFO')).includes('cluster_state:ok') ? true : undefined,
         );
       } finally {

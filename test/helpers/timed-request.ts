@@ -1,3 +1,9 @@
+/**
+ * How long a test waits for an HTTP answer before calling it a hang. Only a hang guard: no test
+ * means "slow" by it. Generous, because one request on a busy 2-core machine can take seconds.
+ */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 /** What the outage tests need to know about one answer: status, body, how long it took, the cookie. */
 export interface Answer {
   status: number;

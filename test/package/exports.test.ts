@@ -77,7 +77,7 @@ let built: BuiltPackage;
 function runNode(file: string, source: string): string {
   const path = join(built.sandbox, file);
   writeFileSync(path, source);
-  const result = spawnSync(process.execPath, [path], { cwd: built.sandbox, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [path], { cwd: built.sandbox, encoding: 'utf8', timeout: 120_000 });
   assert.equal(result.status, 0, `${file} failed:\n${result.stderr}`);
   return result.stdout.trim().split('\n').at(-1)!;
 }
@@ -218,7 +218,7 @@ describe('the package surface (package.json exports)', () => {
           include: ['consumer.*'],
         }),
       );
-      const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir, encoding: 'utf8', timeout: 180_000 });
+      const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', dir], { cwd: dir, encoding: 'utf8', timeout: 900_000 });
       assert.equal(tsc.status, 0, `tsc (${mode}) failed:\n${tsc.stdout}${tsc.stderr}`);
     });
   }

@@ -136,9 +136,12 @@ describe('createStore(url)', () => {
         assert.equal(err.code, 'ERR_STORE_UNAVAILABLE', `${url}: ${err.message}`);
         assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
         assert.ok(!err.message.includes('hunter2'), err.message);
+        // Ended by the refusal (Redis: at its 2 s readiness bound, naming the refusal), not by a hang.
+        assert.match(err.message, /ECONNREFUSED/);
         return true;
       });
-      assert.ok(Date.now() - started < 5_000, `${url} answered in ${Date.now() - started} ms`);
+      // Only against a hang: a busy 2-core machine can add seconds to a connection attempt.
+      assert.ok(Date.now() - started < 30_000, `${url} answered in ${Date.now() - started} ms`);
     }
   });
 

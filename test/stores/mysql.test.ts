@@ -193,7 +193,8 @@ describe('mysql/mariadb store specifics', { skip }, () => {
     const started = Date.now();
     await assert.rejects(own.ready(), check);
     await assert.rejects(own.create(newStoreKey(), sampleRecord({})), check, 'a first call without ready() fails the same way');
-    assert.ok(Date.now() - started < 5000);
+    // A refused port answers at once; the bound is only against a hang (generous: a busy machine adds seconds).
+    assert.ok(Date.now() - started < 30_000, `took ${Date.now() - started} ms`);
     await own.close();
   });
 

@@ -30,17 +30,29 @@ describeStoreConformance({
 });
 
 describe('sqlite store: WAL checkpoints in a worker thread', () => {
-  /** Whether `key`'s row is in the database file itself, i.e. checkpointed out of the WAL (read from a copy of the file alone). */
-  function inDatabaseFile(path: string, key: string): boolean {
+  /**
+   * Whether `key`'s row is in the database file itself, i.e. checkpointed out of the WAL: read
+   * from a copy of the file alone. Undefined when the copy is torn: a plain file copy does not
+   * take SQLite's locks, so one made while the worker is writing pages back can mix pages of
+   * before and after (opened, it reports SQLITE_CORRUPT). That is the copy's fault, not the
+   * store's: SQLite's own readers never see such a state. A torn copy proves nothing either
+   * way, so the caller copies again; a row found in any copy is really in the file (only a
+   * checkpoint puts it there: the store's own connection does not checkpoint below 10,000 pages).
+   */
+  function inDatabaseFile(path: string, key: string): boolean | undefined {
     const copy = `${path}.copy-${uniqueSuffix()}`;
     copyFileSync(path, copy);
-    const db = new Database(copy);
+    let db: Database.Database | undefined;
     try {
+      db = new Database(copy);
       // Even the table may still be in the WAL only.
       if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'cloakroom_sessions'").get() === undefined) return false;
       return db.prepare('SELECT 1 FROM cloakroom_sessions WHERE key = ?').get(key) !== undefined;
+    } catch (err) {
+      if (/^SQLITE_(CORRUPT|NOTADB)/.test((err as { code?: string }).code ?? '')) return undefined;
+      throw err;
     } finally {
-      db.close();
+      db?.close();
       for (const file of [copy, `${copy}-wal`, `${copy}-shm`]) rmSync(file, { force: true });
     }
   }
@@ -52,9 +64,14 @@ describe('sqlite store: WAL checkpoints in a worker thread', () => {
       assert.equal(store.database.pragma('wal_autocheckpoint', { simple: true }), 10_000);
       const key = newStoreKey();
       await store.create(key, sampleRecord({ username: 'ada' }));
-      const deadline = Date.now() + 3000;
-      while (!inDatabaseFile(path, key) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      assert.ok(inDatabaseFile(path, key), 'the write reached the database file within 3 s');
+      // Bounded against a worker that never checkpoints; generous, a busy machine starts the worker thread late.
+      const deadline = Date.now() + 30_000;
+      let found = inDatabaseFile(path, key);
+      while (found !== true && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+        found = inDatabaseFile(path, key);
+      }
+      assert.equal(found, true, 'the write reached the database file');
     } finally {
       await store.close();
     }
@@ -76,14 +93,16 @@ describe('sqlite store: WAL checkpoints in a worker thread', () => {
     }
   });
 
-  it('close() stops the worker: the data is all there when the file is opened again', async () => {
+  it('close() stops the worker: the data is all there when the file is opened again', { timeout: 60_000 }, async () => {
     const path = join(folder, 'ckpt-close', 'sessions.db');
     const store = new SqliteStore({ path, checkpoints: 'worker' });
     const key = newStoreKey();
     await store.create(key, sampleRecord({ kept: true }));
     const started = Date.now();
     await store.close();
-    assert.ok(Date.now() - started < 2500, 'close waited for the worker at most its 2 s bound');
+    // At most the 2 s after which close() terminates the worker, plus what a busy machine adds
+    // (a worker thread that has not even started yet is what takes that long).
+    assert.ok(Date.now() - started < 2000 + 5000, `close took ${Date.now() - started} ms`);
     const again = new SqliteStore({ path });
     try {
       assert.deepEqual((await again.get(key, Date.now()))?.data, { kept: 'true' });
@@ -92,19 +111,20 @@ describe('sqlite store: WAL checkpoints in a worker thread', () => {
     }
   });
 
-  it('a worker that cannot open the database leaves checkpoints inline, and close() still returns', { timeout: 10_000 }, async () => {
+  it('a worker that cannot open the database leaves checkpoints inline, and close() still returns', { timeout: 60_000 }, async () => {
     const db = new Database(join(folder, 'ckpt-fallback.db'));
     try {
       const checkpoints = BackgroundCheckpoints.start(db, join(folder, 'no-such-folder', 'missing.db'), 20);
       assert.ok(checkpoints);
       assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 10_000);
-      const deadline = Date.now() + 3000;
+      const deadline = Date.now() + 30_000; // a busy machine is slow to start a worker thread
       while (db.pragma('wal_autocheckpoint', { simple: true }) !== 1000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 1000, "back to SQLite's default once the worker is gone");
       await new Promise((r) => setTimeout(r, 300)); // the worker has exited by now, before close() is asked
       const started = Date.now();
       await checkpoints.close();
-      assert.ok(Date.now() - started < 1000, `close took ${Date.now() - started} ms`);
+      // Without waiting for its 2 s terminate fallback: the worker's exit was already known.
+      assert.ok(Date.now() - started < 2000, `close took ${Date.now() - started} ms`);
     } finally {
       db.close();
     }
