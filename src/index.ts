@@ -13,6 +13,8 @@ export {
   type HeaderTarget,
   type UserSession,
 } from './core/manager.js';
+export type { SessionEvent, SessionEventType, SessionEventLevel, SessionEventFields, SessionTelemetry } from './core/events.js';
+export type { SessionLogger } from './core/log.js';
 export { SessionError, isSessionError, publicMessage, type SessionErrorCode } from './core/errors.js';
 export { Signer, MIN_SECRET_LENGTH } from './core/signing.js';
 export { splitSecrets } from './core/secrets.js';

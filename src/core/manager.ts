@@ -1,5 +1,5 @@
 import { SessionError } from './errors.js';
-import { isLiveSessionRecord } from './record.js';
+import { isLiveSessionRecord, isSessionRecord } from './record.js';
 import { withDeadline } from './deadline.js';
 import { deletionCookie, readCookie, resolveCookieOptions, sessionCookie, type CookieOptions, type ResolvedCookieOptions } from './cookie.js';
 import { Signer } from './signing.js';
@@ -8,6 +8,9 @@ import { Session, type SessionContext, type SessionDataShape, type VerifiedCooki
 import { planCommit, type CommitPlan, type CommitPolicy } from './commit-plan.js';
 import { isStatelessStore, type Awaitable, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats } from './store.js';
 import { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './csrf.js';
+import { SessionEvents, eventHandle, type SessionEvent, type SessionEventType, type SessionTelemetry } from './events.js';
+import type { SessionLogger } from './log.js';
+import { OutageState } from './outage.js';
 
 /**
  * Options of `new SessionManager()`; every field but `store` and `secrets` has a default.
@@ -46,6 +49,20 @@ export interface SessionManagerOptions {
   now?: () => number;
   /** Injectable ID source for tests; IDs must pass `isValidSessionId`. */
   generateId?: () => string;
+  /**
+   * Receives every event (`SessionEvent`: sessions created, loaded, saved, …; security
+   * refusals; store failures and outages). Called synchronously: keep it quick. Never carries a
+   * session ID, cookie value or session data.
+   */
+  onEvent?: (event: SessionEvent) => void;
+  /**
+   * Where events are logged (pino, the console, anything with `warn`/`error`/`info`/`debug`):
+   * security refusals at `warn`, a store outage at `error` when it begins and `warn` when it
+   * ends, the rest at `debug`. `false` logs nothing. Default: warnings and errors to the console.
+   */
+  logger?: SessionLogger | false;
+  /** Metrics and traces: `openTelemetry()` from `cloakroom/telemetry`. Off by default (nothing loaded). */
+  telemetry?: SessionTelemetry;
 }
 
 /**
@@ -111,6 +128,10 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   readonly #generateId: () => string;
   readonly #storeOutage: 'error' | 'anonymous';
   readonly #verified = new Map<string, VerifiedCookie>();
+  readonly #events: SessionEvents;
+  readonly #outage = new OutageState();
+  /** The store the lifecycle calls: `store`, or telemetry's instrumented view of it. */
+  readonly #target: SessionStore;
 
   constructor(options: SessionManagerOptions) {
     if (!options.store) throw new SessionError('ERR_SESSION_CONFIG', 'SessionManager needs a store.');
@@ -129,6 +150,8 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     this.#timeout = options.storeTimeout ?? 1000;
     this.#generateId = options.generateId ?? generateSessionId;
     this.#storeOutage = options.storeOutage ?? 'error';
+    this.#events = new SessionEvents(options);
+    this.#target = (!this.#stateless && options.telemetry?.instrumentStore?.(this.store)) || this.store;
   }
 
   /**
@@ -149,7 +172,10 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     const value = readCookie(cookieHeader, this.cookie.name, this.#stateless?.maxValueLength);
     const now = this.#ctx.now();
     const userAgent = context?.userAgent ? context.userAgent.slice(0, 512) : null;
-    if (value === undefined) return this.#open(now, false, userAgent);
+    if (value === undefined) {
+      if (cookieHeader) this.#unreadCookie(cookieHeader);
+      return this.#open(now, false, userAgent);
+    }
     if (this.#stateless) return this.#open(now, true, userAgent, this.#unseal(this.#stateless, value, now));
     const cookie = this.#verify(value);
     if (cookie === null) return this.#open(now, true, userAgent);
@@ -171,6 +197,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   #open(now: number, hadCookie: boolean, userAgent: string | null, record?: SessionRecord | null, cookie?: VerifiedCookie): Session<Data> {
     // The core enforces expiry and shape itself, whatever a store or cookie returned.
     const usable = isLiveSessionRecord(record, now) ? record : null;
+    if (cookie) this.#emit(usable ? 'session.loaded' : record == null || isSessionRecord(record) ? 'session.expired' : 'security.corrupted-record', cookie.key);
     return new Session<Data>(this.#ctx, { now, hadCookie, userAgent, record: usable, cookie: usable ? cookie : null });
   }
 
@@ -221,6 +248,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   checkCsrf(session: AnySession, method: string | undefined, token: unknown): void {
     if (!isStateChangingMethod(method?.toUpperCase())) return;
     if (!session.verifyCsrfToken(token)) {
+      this.#emit('security.csrf-refused', session.storeKey, { reason: token === undefined || token === null || token === '' ? 'missing' : 'invalid' });
       throw new SessionError('ERR_CSRF', `CSRF token missing or invalid (send it as form field "${CSRF_FIELD}" or header "${CSRF_HEADER}").`);
     }
   }
@@ -243,7 +271,9 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   /** Ends every session of `userId`, except the one of `options.except` when given. */
   async revokeUserSessions(userId: string, options: { except?: AnySession } = {}): Promise<number> {
     const exceptKey = options.except?.storeKey ?? undefined;
-    return this.#storeCall((store) => store.destroyByUser(userId, exceptKey));
+    const count = await this.#storeCall((store) => store.destroyByUser(userId, exceptKey));
+    this.#emit('session.revoked', null, { count });
+    return count;
   }
 
   /** Ends one session of `userId` by the `handle` from `listUserSessions`; false when it is not theirs. */
@@ -252,6 +282,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     const rows = await this.#storeCall((store) => store.listByUser(userId, now));
     if (!rows.some((row) => row.key === handle)) return false;
     await this.#storeCall((store) => store.destroy(handle));
+    this.#emit('session.revoked', handle, { count: 1 });
     return true;
   }
 
@@ -265,12 +296,32 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     return this.store.stats(this.#ctx.now());
   }
 
+  /**
+   * Resolves once the store answers a read, for health checks and readiness probes; rejects
+   * with `ERR_STORE_UNAVAILABLE` (503) within `storeTimeout` otherwise. A networked store's
+   * first call waits for its first connection, so this also waits out startup. Each call is a
+   * real round trip (a read of a key no session has) and counts toward outage reporting: a
+   * probe notices that a store came back even while no visitor has a session.
+   *
+   * @example
+   * app.get('/healthz', async (_req, res) => res.status(await sessions.ready().then(() => 200, () => 503)).end());
+   */
+  async ready(): Promise<void> {
+    if (this.#stateless) return;
+    await this.#storeCall((store) => store.get(PROBE_KEY, this.#ctx.now()));
+  }
+
   // ---- the commit's executor: carries out the plan, decides nothing ----------------
 
   /** The plan's store calls, yielded one by one to `runSteps`, then the headers. */
   *#steps(session: Session<Data>, plan: CommitPlan, now: number): Generator<StoreStep, CommitResult, unknown> {
+    let previous: string | null = null;
     if (plan.destroyObsolete) {
-      for (const key of session.takeObsoleteKeys()) yield (store) => store.destroy(key);
+      for (const key of session.takeObsoleteKeys()) {
+        yield (store) => store.destroy(key);
+        if (plan.store === 'create') previous = key;
+        else this.#emit('session.flushed', key);
+      }
     }
     if (plan.refuse) {
       throw new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} is unavailable; the change was not saved.`);
@@ -280,6 +331,8 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
       case 'create': {
         const record = session.toRecord(plan.expiresAt, now);
         yield* this.#create(session, record);
+        if (previous === null) this.#emit('session.created', session.storeKey);
+        else this.#emit('session.key-cycled', session.storeKey, { previous: eventHandle(previous) });
         break;
       }
       case 'update':
@@ -290,6 +343,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
           plan.store === 'update'
             ? yield (store) => store.update(key, session.toChange(expiresAt, now), now)
             : yield (store) => store.touch(key, expiresAt, now, now);
+        this.#emit(found ? (plan.store === 'update' ? 'session.saved' : 'session.renewed') : plan.ifGone === 'interrupt' ? 'security.interrupted' : 'session.expired', key);
         if (!found) {
           if (plan.ifGone === 'interrupt') {
             throw new SessionError(
@@ -305,6 +359,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
       case 'destroy': {
         const key = session.storeKey!;
         yield (store) => store.destroy(key);
+        this.#emit('session.flushed', key);
         session.forgotten();
         break;
       }
@@ -335,16 +390,22 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     if (cookie === 'delete') setCookie = deletionCookie(this.cookie);
     else if (cookie === 'set') {
       const expires = session.expiresAtBrowserClose ? undefined : plan.expiresAt;
-      setCookie = sessionCookie(this.cookie, this.#cookieValue(session, plan.expiresAt, now), expires, now);
+      setCookie = sessionCookie(this.cookie, this.#cookieValue(session, plan.expiresAt, now, plan.store !== 'create'), expires, now);
     }
     return { setCookie, vary: session.accessed || setCookie !== undefined };
   }
 
   /** The cookie's value: the sealed session, or the signed ID (the request's own value when still current). */
-  #cookieValue(session: Session<Data>, expiresAt: number, now: number): string {
-    if (this.#stateless) return this.#stateless.seal(session.toRecord(expiresAt, now));
+  #cookieValue(session: Session<Data>, expiresAt: number, now: number, sameId: boolean): string {
+    if (this.#stateless) {
+      const sealed = this.#stateless.seal(session.toRecord(expiresAt, now));
+      this.#emit(session.isNew ? 'session.created' : 'session.saved', null);
+      return sealed;
+    }
     const reused = session.signedValue;
     if (reused !== null) return reused;
+    // The same ID without a current signature: its cookie was signed by an older secret.
+    if (sameId) this.#emit('session.resigned', session.storeKey);
     const id = session.id!;
     const value = this.#signer.sign(id);
     this.#remember(value, id, session.storeKey!, true);
@@ -361,20 +422,52 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   readonly #storeCall = <T>(call: (store: SessionStore) => Awaitable<T>): Awaitable<T> => {
     let answer: Awaitable<T>;
     try {
-      answer = call(this.store);
+      answer = call(this.#target);
     } catch (err) {
       throw this.#storeFailure(err);
     }
-    if (!(answer instanceof Promise)) return answer;
-    return withDeadline(answer, this.#timeout, this.#timedOut, this.#toStoreFailure);
+    if (!(answer instanceof Promise)) {
+      if (this.#outage.down) this.#storeAnswered();
+      return answer;
+    }
+    const bounded = withDeadline(answer, this.#timeout, this.#timedOut, this.#toStoreFailure);
+    // Only an answer during an outage is news; otherwise no extra promise layer.
+    return this.#outage.down ? bounded.then(this.#answered) : bounded;
   };
 
-  readonly #timedOut = (): Error => new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} did not answer within ${this.#timeout} ms.`);
+  readonly #timedOut = (): Error => {
+    this.#emit('store.timeout', undefined, { store: this.store.name, timeoutMs: this.#timeout });
+    return this.#storeFailed(new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} did not answer within ${this.#timeout} ms.`), true);
+  };
   readonly #toStoreFailure = (err: unknown): SessionError => this.#storeFailure(err);
+  readonly #answered = <T>(value: T): T => {
+    this.#storeAnswered();
+    return value;
+  };
 
   #storeFailure(err: unknown): SessionError {
-    if (err instanceof SessionError) return err;
-    return new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} failed: ${(err as Error)?.message ?? err}`, { cause: err });
+    if (err instanceof SessionError) return this.#storeFailed(err);
+    return this.#storeFailed(new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.store.name} failed: ${(err as Error)?.message ?? err}`, { cause: err }));
+  }
+
+  /** Reports a failed store call; a 503 (the store's fault, not the request's) may begin an outage. */
+  #storeFailed(err: SessionError, timedOut = false): SessionError {
+    if (err.status !== 503) return err;
+    // The driver's own words when there are some ("connect ECONNREFUSED …"), not our wrapper's.
+    const error = err.cause instanceof Error ? err.cause.message : err.message;
+    if (!timedOut) this.#emit('store.failed', undefined, { store: this.store.name, error });
+    if (this.#outage.failed(this.#ctx.now())) this.#emit('store.outage-began', undefined, { store: this.store.name, error });
+    return err;
+  }
+
+  #storeAnswered(): void {
+    const end = this.#outage.answered(this.#ctx.now());
+    if (end) this.#emit('store.outage-ended', undefined, { store: this.store.name, ...end });
+  }
+
+  /** One event; nothing is built when nobody takes it (see events.ts). */
+  #emit(type: SessionEventType, key?: string | null, fields?: object): void {
+    this.#events.emit(type, key, fields);
   }
 
   // ---- cookies -------------------------------------------------------------------
@@ -383,6 +476,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     try {
       return store.unseal(value, now);
     } catch {
+      this.#emit('security.malformed-cookie', undefined, { reason: 'format' });
       return null; // a garbled cookie is no session, never a 5xx
     }
   }
@@ -396,8 +490,21 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     const hit = this.#verified.get(value);
     if (hit !== undefined) return hit;
     const verified = this.#signer.verify(value);
-    if (verified === null || !isValidSessionId(verified.payload)) return null;
+    if (verified === null || !isValidSessionId(verified.payload)) return this.#refused(value);
     return this.#remember(value, verified.payload, storeKeyFor(verified.payload), verified.current);
+  }
+
+  /** A cookie value that did not verify: forged if it has our shape, else malformed. */
+  #refused(value: string): null {
+    if (SIGNED_COOKIE_SHAPE.test(value)) this.#emit('security.bad-signature');
+    else this.#emit('security.malformed-cookie', undefined, { reason: 'format' });
+    return null;
+  }
+
+  /** A Cookie header whose session cookie could not be read: one longer than any we issue is reported. */
+  #unreadCookie(header: string): void {
+    if (!header.includes(this.cookie.name) || !this.#events.wants('security.malformed-cookie')) return;
+    if (readCookie(header, this.cookie.name, Infinity) !== undefined) this.#emit('security.malformed-cookie', undefined, { reason: 'oversized' });
   }
 
   #remember(value: string, id: string, key: string, current: boolean): VerifiedCookie {
@@ -437,6 +544,12 @@ async function finishSteps<T>(steps: Generator<StoreStep, T, unknown>, first: un
   while (!next.done) next = steps.next(await call(next.value));
   return next.value;
 }
+
+/** A store key no session has (the store-key shape, but no SHA-256 digest spells it): `ready()` reads it. */
+const PROBE_KEY = 'cloakroom-readiness-probe'.padEnd(43, '-');
+
+/** What a signed session cookie looks like (`<ID>.<MAC>`): anything else is malformed rather than forged. */
+const SIGNED_COOKIE_SHAPE = /^[A-Za-z0-9_-]{32}\.[A-Za-z0-9_-]{43}$/;
 
 /** Verified cookie values remembered per manager (a few hundred bytes each, bounded). */
 const VERIFIED_CACHE_SIZE = 10_000;
