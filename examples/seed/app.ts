@@ -86,6 +86,7 @@ export const PAGES = Object.keys(ROUTES).filter((p) => ROUTES[p]!.GET && p !== '
 export async function handle(request: DemoRequest, session: DemoSession, manager: DemoManager, options: HandleOptions = {}): Promise<DemoResponse> {
   const { trackProgress = true } = options;
   const method = request.method.toUpperCase() === 'HEAD' ? 'GET' : request.method.toUpperCase();
+  if (request.path === HEALTH_PATH) return health(method, manager);
   const route = Object.hasOwn(ROUTES, request.path) ? ROUTES[request.path] : undefined;
   try {
     if (!route) {
@@ -109,6 +110,25 @@ export async function handle(request: DemoRequest, session: DemoSession, manager
     if (!(err instanceof SessionError) || err.status === 500) throw err;
     const title = err.code === 'ERR_CSRF' ? 'Forbidden' : publicMessage(err).split(':')[0]!;
     return errorPage(session, err.status, title, escapeHtml(publicMessage(err)));
+  }
+}
+
+/** The health check's path: for load balancers and Kubernetes probes, outside the pages and their view counts. */
+export const HEALTH_PATH = '/healthz';
+
+/**
+ * `GET /healthz`: 200 while the session store answers a read, 503 while it does not (its
+ * outage is logged once by the manager, not once per probe). Never cached.
+ */
+async function health(method: string, manager: DemoManager): Promise<DemoResponse> {
+  const headers = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' };
+  if (method !== 'GET') return { status: 405, headers: { ...headers, allow: 'GET, HEAD' }, body: 'Method Not Allowed\n' };
+  try {
+    await manager.ready();
+    return { status: 200, headers, body: 'ok\n' };
+  } catch (err) {
+    if (!(err instanceof SessionError) || err.status !== 503) throw err;
+    return { status: 503, headers, body: 'session store unavailable\n' };
   }
 }
 

@@ -256,3 +256,27 @@ export function waitUntilReady(client: RedisClient, name: string, timeoutMs: num
     client.off('ready', onReady);
   });
 }
+
+/**
+ * Settles once `client`'s first connection attempt has: it became ready, or the attempt failed
+ * (an error or a close before ready). Null when no first attempt is under way. A store waits for
+ * it before its first command, because without an offline queue a command sent while the
+ * connection is still being made fails at once: the first requests after `listen` would get
+ * 503 from a Redis that is up. Only the first attempt is waited for: once Redis has been seen
+ * down, commands fail fast again (the manager turns that into a bounded 503 and an outage).
+ *
+ * @example
+ * const connecting = firstConnection(client);
+ * if (connecting) await connecting;
+ */
+export function firstConnection(client: RedisClient): Promise<void> | null {
+  if (client.status !== 'connecting' && client.status !== 'connect') return null;
+  return new Promise<void>((resolve) => {
+    const events = ['ready', 'error', 'close', 'end'] as const;
+    const done = () => {
+      for (const event of events) client.off(event, done);
+      resolve();
+    };
+    for (const event of events) client.on(event, done);
+  });
+}

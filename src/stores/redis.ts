@@ -31,6 +31,7 @@ import { setOwn, type ClearExpiredOptions, type SessionChange, type SessionRecor
 import {
   createRedisClient,
   describeClient,
+  firstConnection,
   isCluster,
   parseRedisUrl,
   waitUntilReady,
@@ -86,10 +87,14 @@ export class RedisStore implements SessionStore {
   readonly #ownsClient: boolean;
   readonly #connectTimeout: number;
   readonly #scanCount: number;
+  /** The first connection attempt, while it is under way (see `firstConnection`). */
+  #connecting: Promise<void> | null;
 
   /**
-   * Builds the store without waiting for Redis; call `ready()` (or use `createRedisStore`) before
-   * serving, so an unreachable Redis is a startup error instead of 503s.
+   * Builds the store without waiting for Redis. Calls made while the first connection is being
+   * made wait for it (within the manager's `storeTimeout`), so early requests are served, not
+   * refused; call `ready()` (or use `createRedisStore`) before serving to make an unreachable
+   * Redis a startup error instead of 503s.
    */
   constructor(options: RedisStoreOptions = {}) {
     const { client = 'redis://127.0.0.1:6379', connectTimeout = 2000, scanCount = 1000 } = options;
@@ -111,6 +116,10 @@ export class RedisStore implements SessionStore {
     this.#connectTimeout = connectTimeout;
     this.#scanCount = scanCount;
     defineScripts(this.client);
+    this.#connecting = firstConnection(this.client);
+    void this.#connecting?.then(() => {
+      this.#connecting = null;
+    });
   }
 
   /** Resolves when Redis answers; rejects within `connectTimeout` with an error naming the store URL. */
@@ -133,6 +142,7 @@ export class RedisStore implements SessionStore {
   }
 
   get(key: string, now: number): Promise<SessionRecord | null> {
+    if (this.#connecting) return this.#connecting.then(() => this.get(key, now));
     return this.client.hgetall(this.recordKey(key)).then((hash) => {
       const record = toRecord(hash);
       return isLiveSessionRecord(record, now) ? record : null;
@@ -140,6 +150,7 @@ export class RedisStore implements SessionStore {
   }
 
   async create(key: string, record: SessionRecord): Promise<boolean> {
+    if (this.#connecting) await this.#connecting;
     // Index first: a crash between the two leaves a stale index entry (pruned later), never a
     // bound session that revocation cannot find.
     if (record.userId !== null) await this.client.zadd(this.userIndexKey(record.userId), record.createdAt, key);
@@ -152,6 +163,7 @@ export class RedisStore implements SessionStore {
   }
 
   async update(key: string, change: SessionChange, now: number): Promise<boolean> {
+    if (this.#connecting) await this.#connecting;
     const binding = change.userId;
     if (typeof binding === 'string') await this.client.zadd(this.userIndexKey(binding), now, key);
     const args = [
@@ -179,15 +191,18 @@ export class RedisStore implements SessionStore {
   }
 
   async touch(key: string, expiresAt: number, lastSeenAt: number, now: number): Promise<boolean> {
+    if (this.#connecting) await this.#connecting;
     return (await this.#scripts.cloakroomTouch(this.recordKey(key), String(now), String(expiresAt), String(lastSeenAt))) === 1;
   }
 
   async destroy(key: string): Promise<void> {
+    if (this.#connecting) await this.#connecting;
     const userId = await this.#scripts.cloakroomDestroy(this.recordKey(key));
     if (userId !== null) await this.client.zrem(this.userIndexKey(userId), key);
   }
 
   async listByUser(userId: string, now: number): Promise<UserSessionInfo[]> {
+    if (this.#connecting) await this.#connecting;
     const index = this.userIndexKey(userId);
     const keys = await this.client.zrange(index, 0, -1);
     const rows = await Promise.all(
@@ -210,6 +225,7 @@ export class RedisStore implements SessionStore {
   }
 
   async destroyByUser(userId: string, exceptKey?: string): Promise<number> {
+    if (this.#connecting) await this.#connecting;
     const index = this.userIndexKey(userId);
     const keys = (await this.client.zrange(index, 0, -1)).filter((key) => key !== exceptKey);
     if (keys.length === 0) return 0;
@@ -224,6 +240,7 @@ export class RedisStore implements SessionStore {
    * batches of `batchSize` and resolves the number of entries pruned.
    */
   async clearExpired(_now: number, options: ClearExpiredOptions = {}): Promise<number> {
+    if (this.#connecting) await this.#connecting;
     const count = options.batchSize ?? this.#scanCount;
     let pruned = 0;
     for (const node of this.#nodes()) {
@@ -248,6 +265,7 @@ export class RedisStore implements SessionStore {
    * passes (SCAN never returns an expired key), so there is nothing expired to count.
    */
   async stats(_now: number): Promise<StoreStats> {
+    if (this.#connecting) await this.#connecting;
     let live = 0;
     for (const node of this.#nodes()) {
       for await (const batch of node.scanStream({ match: `${globEscape(this.prefix)}s:*`, count: this.#scanCount, type: 'hash' })) {
