@@ -52,6 +52,23 @@ export const CONFIGS: BenchConfig[] = [
     requires: [...CORE, STORE_MODULES.redis], services: ['redis'], counted: true,
     start: async () => (await import('./apps/cloakroom-node.ts')).starter('redis'),
   },
+  // Issue 13: the cost of events and OpenTelemetry. `cr-node-memory` is "events off" (the
+  // default: only warnings and errors would be built, and a healthy run has none).
+  {
+    id: 'cr-node-memory-events', label: 'cloakroom · node:http · memory · onEvent listener (every event built)', role: 'cloakroom', baseline: 'node',
+    requires: [...CORE, STORE_MODULES.memory, 'src/core/events.ts'], services: [], counted: true,
+    start: async () => (await import('./apps/cloakroom-node.ts')).starter('memory', 'events'),
+  },
+  {
+    id: 'cr-node-memory-otel', label: 'cloakroom · node:http · memory · OpenTelemetry metrics + spans (SDK, no exporter)', role: 'cloakroom', baseline: 'node',
+    requires: [...CORE, STORE_MODULES.memory, 'src/core/telemetry.ts'], services: [], counted: true,
+    start: async () => (await import('./apps/cloakroom-node.ts')).starter('memory', 'otel'),
+  },
+  {
+    id: 'cr-node-redis-otel', label: 'cloakroom · node:http · Redis · OpenTelemetry metrics + spans (SDK, no exporter)', role: 'cloakroom', baseline: 'node',
+    requires: [...CORE, STORE_MODULES.redis, 'src/core/telemetry.ts'], services: ['redis'], counted: true,
+    start: async () => (await import('./apps/cloakroom-node.ts')).starter('redis', 'otel'),
+  },
   {
     id: 'redis-floor', label: 'node:http + one HGETALL per read (+ HSET per write), no session work', role: 'reference', baseline: 'node',
     requires: ['src/stores/redis-connection.ts'], services: ['redis'], counted: false,
