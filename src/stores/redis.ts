@@ -26,6 +26,7 @@
  * Needs Redis 6 or later (SCAN … TYPE).
  */
 import type { Redis } from 'ioredis';
+import { SessionError } from '../core/errors.js';
 import { isLiveSessionRecord } from '../core/record.js';
 import { setOwn, type ClearExpiredOptions, type SessionChange, type SessionRecord, type SessionStore, type StoreStats, type UserSessionInfo } from '../core/store.js';
 import {
@@ -89,6 +90,8 @@ export class RedisStore implements SessionStore {
   readonly #scanCount: number;
   /** The first connection attempt, while it is under way (see `firstConnection`). */
   #connecting: Promise<void> | null;
+  /** The connection's last error (own clients only), to say why a command failed while it is down. */
+  #lastError: Error | undefined;
 
   /**
    * Builds the store without waiting for Redis. Calls made while the first connection is being
@@ -106,7 +109,9 @@ export class RedisStore implements SessionStore {
       this.#ownsClient = true;
       // ioredis reports every failed reconnection as an 'error' event and prints it when nobody
       // listens. Requests already get each failure as a 503 and `ready()` reports the last one.
-      this.client.on('error', () => {});
+      this.client.on('error', (err: Error) => {
+        this.#lastError = err;
+      });
     } else {
       this.client = client;
       this.name = options.name ?? describeClient(client);
@@ -127,6 +132,17 @@ export class RedisStore implements SessionStore {
     await waitUntilReady(this.client, this.name, this.#connectTimeout);
   }
 
+  /**
+   * A failed read while the connection is down says why it is down: ioredis's own message is
+   * about its retry settings ("Reached the max retries per request limit"), which would be the
+   * line an operator reads when an outage begins (a request's first call is this read).
+   */
+  #failure(err: unknown): unknown {
+    if (this.client.status === 'ready' || err instanceof SessionError) return err;
+    const why = this.#lastError ?? new Error(`connection ${this.client.status}`);
+    return new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.name} is unreachable: ${why.message}`, { cause: why });
+  }
+
   /** The Redis key of a session's hash. The `{…}` hash tag pins it to the slot of `key`. */
   recordKey(key: string): string {
     return `${this.prefix}s:{${key}}`;
@@ -143,10 +159,15 @@ export class RedisStore implements SessionStore {
 
   get(key: string, now: number): Promise<SessionRecord | null> {
     if (this.#connecting) return this.#connecting.then(() => this.get(key, now));
-    return this.client.hgetall(this.recordKey(key)).then((hash) => {
-      const record = toRecord(hash);
-      return isLiveSessionRecord(record, now) ? record : null;
-    });
+    return this.client.hgetall(this.recordKey(key)).then(
+      (hash) => {
+        const record = toRecord(hash);
+        return isLiveSessionRecord(record, now) ? record : null;
+      },
+      (err: unknown) => {
+        throw this.#failure(err);
+      },
+    );
   }
 
   async create(key: string, record: SessionRecord): Promise<boolean> {
