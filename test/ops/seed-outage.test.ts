@@ -9,12 +9,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { SERVICES, serviceOrSkip, uniqueSuffix } from '../helpers/services.ts';
-import { heading, SECRET, Visitor } from '../demo/harness.ts';
-import { runDemo, START_TIMEOUT, type DemoProcess } from './demo-process.ts';
+import { heading, Visitor } from '../demo/harness.ts';
+import { startExample, type RunningExample } from '../helpers/example-process.ts';
 
 const skip = await serviceOrSkip('redis');
+/** A hang guard: starting the demo under tsx takes 10–20 s on a busy 2-core machine. */
+const START_TIMEOUT = 180_000;
 
 /** Polls `check` every 100 ms until it holds; a hang guard, not a timing assertion. */
 async function eventually(what: string, check: () => boolean | Promise<boolean>, limitMs = 60_000): Promise<void> {
@@ -30,24 +33,26 @@ const cloakroomLines = (text: string) => text.split('\n').filter((l) => l.starts
 
 describe('the seed demo during a Redis outage', { skip, timeout: START_TIMEOUT * 2 }, () => {
   let proxy: TcpProxy;
-  let demo: DemoProcess;
+  let demo: RunningExample;
   let url: string;
   let dataDir: string;
 
   before(async () => {
     proxy = await TcpProxy.start({ host: SERVICES.redis.host, port: SERVICES.redis.port });
     dataDir = mkdtempSync(join(tmpdir(), 'cloakroom-ops-seed-'));
-    demo = runDemo({
-      PORT: '0',
-      SESSION_STORE: `redis://127.0.0.1:${proxy.port}?prefix=ops-seed-${uniqueSuffix()}:`,
-      SESSION_SECRET: SECRET,
-      DATA_DIR: dataDir,
+    demo = await startExample({
+      command: process.execPath,
+      args: ['--import', 'tsx', 'examples/seed/server.ts'],
+      cwd: fileURLToPath(new URL('../../', import.meta.url)),
+      env: { SESSION_STORE: `redis://127.0.0.1:${proxy.port}?prefix=ops-seed-${uniqueSuffix()}:`, DATA_DIR: dataDir },
+      readyPath: '/healthz',
+      startTimeoutMs: START_TIMEOUT,
     });
-    url = await demo.url();
+    url = demo.url;
   });
 
   after(async () => {
-    await demo?.stop();
+    await demo?.close();
     await proxy?.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -58,23 +63,23 @@ describe('the seed demo during a Redis outage', { skip, timeout: START_TIMEOUT *
     const visitor = new Visitor(url);
     assert.equal((await visitor.login('ada')).status, 302);
     assert.equal(heading((await visitor.get('/home/')).body), 'Welcome, ada!');
-    assert.deepEqual(cloakroomLines(demo.stderr()), [], 'a healthy demo logs nothing');
+    assert.deepEqual(cloakroomLines(demo.output()), [], 'a healthy demo logs nothing');
 
     await proxy.kill();
     for (let i = 0; i < 5; i++) assert.equal((await visitor.get('/home/')).status, 503);
     assert.equal(await health(), 503);
-    await eventually('the outage line', () => cloakroomLines(demo.stderr()).length >= 1);
+    await eventually('the outage line', () => cloakroomLines(demo.output()).length >= 1);
 
     await proxy.resume();
     await eventually('service is back', async () => (await visitor.get('/home/')).status === 200);
     assert.equal(heading((await visitor.get('/home/')).body), 'Welcome, ada!', 'still signed in');
     assert.equal(await health(), 200);
-    await eventually('the recovery line', () => cloakroomLines(demo.stderr()).length >= 2);
+    await eventually('the recovery line', () => cloakroomLines(demo.output()).length >= 2);
 
-    const lines = cloakroomLines(demo.stderr());
+    const lines = cloakroomLines(demo.output());
     assert.equal(lines.length, 2, `exactly two lines for the whole outage:\n${lines.join('\n')}`);
     assert.match(lines[0]!, /^\[cloakroom\] session store redis:\/\/127\.0\.0\.1:\d+ is failing \(.+\); requests that need it answer 503 until it recovers \(store\.outage-began /);
     assert.match(lines[1]!, /^\[cloakroom\] session store redis:\/\/127\.0\.0\.1:\d+ answers again after [\d.]+ m?s \(\d+ failed calls\) \(store\.outage-ended /);
-    assert.ok(!demo.stderr().includes(visitor.cookie!.split('=')[1]!.slice(0, 32)), 'no session ID in the logs');
+    assert.ok(!demo.output().includes(visitor.cookie!.split('=')[1]!.slice(0, 32)), 'no session ID in the logs');
   });
 });
