@@ -233,7 +233,7 @@ function progress(_request: DemoRequest, session: DemoSession): DemoResponse {
 ${rows}
         </table>
         <form method="post" action="/progress/">${csrfInput(session.csrfToken())}<button type="submit">Reset progress</button></form>
-        <p>Views are counted once you have a session (after the login page, a theme or a cart).</p>`;
+        <p>Views are counted once you have a session (after signing in, choosing a theme or filling a cart).</p>`;
   return html(200, page({ title: 'Progress', theme: themeOf(session), body }));
 }
 

@@ -176,7 +176,8 @@ describe('configuration from the environment', () => {
   it('applies SESSION_COOKIE_AGE to the session cookie', async () => {
     const demo = await startDemo({ ...configFromEnv({ SESSION_SECRET: SECRET, SESSION_COOKIE_AGE: '600', SESSION_STORE: 'memory:', PORT: '0' }, quiet), log: () => {} });
     try {
-      const res = await fetch(`${demo.url}/`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      // The login page starts no session (its form's CSRF secret is a cookie of its own): a theme does.
+      const res = await new Visitor(demo.url).post('/preferences/', { theme: 'dark' });
       const cookie = res.headers.getSetCookie().find((c) => c.startsWith('sessionid='));
       assert.match(cookie ?? '', /Max-Age=600/);
     } finally {
