@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SessionManager, MemoryStore } from '../../src/index.ts';
 import { CookieStore } from '../../src/stores/cookie.ts';
+import { resolveCookieOptions } from '../../src/core/cookie.ts';
 import { SECRET } from './helpers.ts';
 
 // Issue 13 §4 "Configuration refused at startup, not on the first request".
@@ -14,6 +15,10 @@ describe('configuration a browser would reject is refused at startup', () => {
     assert.throws(make({ cookie: { name: '__Host-sid', secure: true, domain: 'example.com' } }), { code: 'ERR_SESSION_CONFIG' });
     assert.throws(make({ cookie: { name: '__Host-sid', secure: true, path: '/app' } }), { code: 'ERR_SESSION_CONFIG' });
     assert.ok(make({ cookie: { name: '__Host-sid', secure: true } })());
+    // The rule lives in the cookie options themselves (the CSRF cookie takes the prefix too).
+    for (const cookie of [{ name: '__Host-sid' }, { name: '__Host-sid', secure: true, domain: 'example.com' }, { name: '__Host-sid', secure: true, path: '/app' }]) {
+      assert.throws(() => resolveCookieOptions(cookie), { code: 'ERR_SESSION_CONFIG', message: /__Host-/ }, JSON.stringify(cookie));
+    }
   });
 
   it('a __Secure- cookie without Secure', () => {
