@@ -139,9 +139,11 @@ export function readCookie(header: string | undefined | null, name: string, maxL
   const raw = rawCookieValue(header, name);
   // The cap applies to the raw text: nothing is decoded at length.
   if (raw === undefined || raw.length === 0 || raw.length > maxLength) return undefined;
+  // Only percent-encoding changes a value: ours never carry it, so they skip the decoder.
+  if (raw.indexOf('%') === -1) return raw;
   let value: string | undefined;
   try {
-    // The library's own reading of this one pair (quotes, percent-decoding), as before.
+    // The library's own reading of this one pair (percent-decoding), as before.
     value = parse(`${name}=${raw}`)[name];
   } catch {
     return undefined;

@@ -51,6 +51,18 @@ describe('absolute timeout (ASVS V7.3): a session ends a fixed time after login,
     assert.equal((await manager.load(cookie)).userId, null, 'over after 8 hours');
   });
 
+  it('is enforced on load from createdAt, also for records written before it was configured', async () => {
+    const store = new MemoryStore({ sweepInterval: 0 });
+    const before = setup({ store });
+    const s = await before.manager.load(undefined);
+    s.login('ada');
+    const cookie = pairOf((await before.manager.commit(s, { status: 200 })).setCookie); // expires in two weeks
+    const after = setup({ store, absoluteTimeout: 8 * 3600 });
+    assert.equal((await after.manager.load(cookie)).userId, 'ada');
+    after.advance(8 * HOUR);
+    assert.equal((await after.manager.load(cookie)).userId, null, 'the stored expiry is two weeks away, the login 8 hours ago');
+  });
+
   it('the cookie and the record never outlive the deadline: Max-Age counts down to it', async () => {
     const { manager, advance } = setup({ absoluteTimeout: 3600, touchAfter: 60 });
     const s = await manager.load(undefined);
