@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { RunningDemo } from '../../examples/seed/demo.ts';
 import type { DemoConfig, FrameworkName } from '../../examples/seed/config.ts';
 import { csrfFrom, heading, rawGet, startTestDemo, Visitor } from './harness.ts';
+import type { SessionStore } from '../../src/core/store.ts';
 import { REQUEST_TIMEOUT_MS } from '../helpers/timed-request.ts';
 
 export interface SuiteOptions {
@@ -58,6 +59,13 @@ export function seedAppSuite({ framework, store, storeName, storeOptions, statel
       assert.match(cookie, /HttpOnly/i);
       assert.match(cookie, /SameSite=Lax/i);
       assert.match(cookie, /Path=\//);
+    });
+
+    if (!stateless) it('a crawler of the login page leaves the store as it was (no record per GET)', async () => {
+      const store = demo.app.store as SessionStore;
+      const before = await store.stats(Date.now());
+      for (let i = 0; i < 20; i++) assert.equal((await visitor().get('/')).status, 200);
+      assert.equal((await store.stats(Date.now())).live, before.live);
     });
 
     it('logs in, shows Welcome, NAME!, keeps it across requests, logs out to Guest', async () => {
