@@ -21,6 +21,7 @@ export { splitSecrets } from './core/secrets.js';
 export { generateSessionId, isValidSessionId, storeKeyFor, SESSION_ID_LENGTH, STORE_KEY_PATTERN } from './core/session-id.js';
 export { DEFAULT_COOKIE_NAME, DEFAULT_MAX_AGE, type CookieOptions, type ResolvedCookieOptions } from './core/cookie.js';
 export { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './core/csrf.js';
+export { sessionHandle, HANDLE_LENGTH } from './core/handle.js';
 export {
   applyChange,
   type SessionStore,

@@ -253,7 +253,7 @@ function progress(_request: DemoRequest, session: DemoSession): DemoResponse {
 ${rows}
         </table>
         <form method="post" action="/progress/">${csrfInput(session.csrfToken())}<button type="submit">Reset progress</button></form>
-        <p>Views are counted once you have a session (after the login page, a theme or a cart).</p>`;
+        <p>Views are counted once you have a session (after signing in, choosing a theme or filling a cart).</p>`;
   return html(200, page({ title: 'Progress', theme: themeOf(session), body }));
 }
 
@@ -309,6 +309,11 @@ async function revokeSessions(request: DemoRequest, session: DemoSession, manage
   if (userId === null) return errorPage(session, 403, 'Forbidden', 'Sign in first.');
   const action = request.form.get('action');
   if (action === 'revoke-others' || action === 'revoke') {
+    // Sudo mode: signing other devices out needs a recent login, so a session left open on a
+    // shared computer cannot lock its owner out of their other devices.
+    if (!recentLogin(session)) {
+      return errorPage(session, 403, 'Please sign in again', `For your security, signing out other sessions needs a sign-in from the last ${RECENT_LOGIN / 60} minutes. <a href="/">Sign in again</a>, then retry.`);
+    }
     try {
       await revoke(action, userId, request.form.get('handle') ?? '', session, manager);
     } catch (err) {
@@ -327,6 +332,19 @@ async function revoke(action: 'revoke' | 'revoke-others', userId: string, handle
   } else {
     const done = await manager.revokeUserSession(userId, handle);
     session.flash('notice', done ? 'Signed out that session.' : 'That session had already ended.');
+  }
+}
+
+/** Seconds a login stays recent enough to sign out other sessions (`requireRecentLogin`). */
+export const RECENT_LOGIN = 15 * 60;
+
+function recentLogin(session: DemoSession): boolean {
+  try {
+    session.requireRecentLogin(RECENT_LOGIN);
+    return true;
+  } catch (err) {
+    if (err instanceof SessionError && err.code === 'ERR_SESSION_REAUTH') return false;
+    throw err;
   }
 }
 

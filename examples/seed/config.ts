@@ -26,6 +26,11 @@ export interface DemoConfig {
   secrets: string[];
   /** Session lifetime in seconds. Env `SESSION_COOKIE_AGE`, default two weeks. */
   cookieAge?: number | undefined;
+  /**
+   * Absolute timeout in seconds: a session ends this long after login, however active (OWASP
+   * ASVS V7.3). Env `SESSION_ABSOLUTE_TIMEOUT`, default 12 hours; `0` turns it off.
+   */
+  absoluteTimeout?: number | undefined;
   /** Env `FRAMEWORK`, default `node`. */
   framework: FrameworkName;
   /** Count page views for /progress/ (each counted view writes the session). Default true. */
@@ -41,11 +46,15 @@ export interface ConfigFromEnvOptions {
   warn?: (line: string) => void;
 }
 
+/** The demo's absolute timeout unless `SESSION_ABSOLUTE_TIMEOUT` says otherwise: 12 hours. */
+export const DEFAULT_ABSOLUTE_TIMEOUT = 12 * 3600;
+
 /** Name of the generated development secret's file inside the data folder. */
 export const SECRET_FILE = 'secret';
 
 /**
- * Reads `PORT`, `HOST`, `SESSION_STORE`, `SESSION_SECRET`, `SESSION_COOKIE_AGE`, `FRAMEWORK`
+ * Reads `PORT`, `HOST`, `SESSION_STORE`, `SESSION_SECRET`, `SESSION_COOKIE_AGE`,
+ * `SESSION_ABSOLUTE_TIMEOUT`, `FRAMEWORK`
  * (and `DATA_DIR`, `NODE_ENV`). Throws `SessionError` `ERR_SESSION_CONFIG` naming the variable
  * that is wrong; with `NODE_ENV=production` a missing `SESSION_SECRET` is such an error.
  *
@@ -64,7 +73,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, options: Con
     host: env.HOST || '127.0.0.1',
     store: env.SESSION_STORE || 'sqlite:./data/sessions.db',
     secrets: secretsFrom(env, dataDir, warn),
-    cookieAge: env.SESSION_COOKIE_AGE ? integerVar(env, 'SESSION_COOKIE_AGE', 0, 1, 10 * 365 * 86400) : undefined,
+    // Browsers keep no cookie longer than 400 days (RFC 6265bis), and the manager refuses more.
+    cookieAge: env.SESSION_COOKIE_AGE ? integerVar(env, 'SESSION_COOKIE_AGE', 0, 1, 400 * 86400) : undefined,
+    absoluteTimeout: integerVar(env, 'SESSION_ABSOLUTE_TIMEOUT', DEFAULT_ABSOLUTE_TIMEOUT, 0, 400 * 86400),
     framework: framework as FrameworkName,
   };
 }

@@ -46,6 +46,9 @@ export async function createDemoApp(config: DemoConfig): Promise<DemoApp> {
       store,
       secrets: config.secrets,
       ...(config.cookieAge !== undefined ? { cookie: { maxAge: config.cookieAge } } : {}),
+      // On in the demo (off by default in the library, for compatibility): a session ends 12 hours
+      // after login however active it is, on every store including the cookie store.
+      ...(config.absoluteTimeout ? { absoluteTimeout: config.absoluteTimeout } : {}),
     });
   } catch (err) {
     await store.close();

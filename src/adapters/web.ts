@@ -27,7 +27,7 @@ export function webHeaderTarget(headers: Headers): HeaderTarget {
  * return withSessionHeaders(response, await manager.commit(session, response));
  */
 export function withSessionHeaders(response: Response, result: CommitResult): Response {
-  if (!result.vary && result.setCookie === undefined) return response;
+  if (!result.vary && result.setCookie === undefined && result.csrfCookie === undefined) return response;
   try {
     applySessionHeaders(result, webHeaderTarget(response.headers));
     return response;

@@ -1,9 +1,13 @@
 /**
- * The `cloakroom` command: operate a session store from a shell or cron.
- * Exit codes: 0 success, 1 the store failed or could not be reached, 2 bad usage or store URL.
+ * The `cloakroom` command: operate a session store from a shell, cron or an incident.
+ * Exit codes: 0 success, 1 the store failed, could not be reached or opened, or has no such
+ * session; 2 bad usage or store URL. Every error is one line on stderr that says what to do.
  */
+import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { getPriority, setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
+import { sessionHandle } from '../core/handle.js';
 import { withDeadline } from '../core/deadline.js';
 import { SessionError } from '../core/errors.js';
 import { isStatelessStore, type SessionStore, type StatelessStore } from '../core/store.js';
@@ -41,23 +45,47 @@ export const HELP = `Usage: cloakroom <command> [options]
 Commands:
   clear-expired   Delete expired sessions in batches (Django's clearsessions). Run it from cron.
   stats           Count live and expired sessions.
+  sessions        List a user's live sessions (--user ID): handle, device, created, last seen, expiry.
+  revoke          Sign a user out everywhere (--user ID), or of one session (--user ID --handle H).
 
 Options:
-  --store URL            The session store (default: $SESSION_STORE).
+  --store URL            The session store (default: $SESSION_STORE). A sqlite: or file: path
+                         that does not exist is an error: the CLI never creates a store.
+  --user ID              sessions, revoke: the user ID the app passed to session.login().
+  --handle H             revoke: only the session with this handle (from "cloakroom sessions").
   --batch N              Sessions deleted per round trip by clear-expired (default 1000).
   --nice N               clear-expired lowers its own CPU priority to niceness N, 0-19
                          (default 19; 0 leaves it as started): the sweep then takes the
                          CPU the app leaves idle instead of slowing its requests.
   --table NAME           Table of an SQL store (default cloakroom_sessions).
   --connect-timeout MS   Longest wait for the store to answer at startup (default 10000).
-  --json                 stats: print {"live":N,"expired":N}.
+  --json                 stats, sessions, revoke: print JSON instead of text.
+  -v, --version          The version of cloakroom.
   -h, --help             This text.
 
 Store URLs:
 ${STORE_URL_FORMS.map((f) => `  ${f}`).join('\n')}
 
-Exit codes: 0 done, 1 the store failed or is unreachable, 2 bad usage or store URL.
+Handles are a short hash of the stored key: never a session ID, never usable as a cookie.
+
+Exit codes: 0 done, 1 the store failed, is unreachable or does not exist, or has no such
+session; 2 bad usage or store URL.
 `;
+
+/** The commands `runCli` knows. */
+const COMMANDS = ['clear-expired', 'stats', 'sessions', 'revoke'] as const;
+type Command = (typeof COMMANDS)[number];
+
+/**
+ * This package's version, as `cloakroom --version` prints it.
+ *
+ * @example
+ * console.log(cliVersion()); // '0.1.0'
+ */
+export function cliVersion(): string {
+  // src/cli/main.ts and dist/cli/main.js both sit two folders below package.json.
+  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+}
 
 class UsageError extends Error {}
 
@@ -84,6 +112,9 @@ export async function runCli(
         table: { type: 'string' },
         'connect-timeout': { type: 'string' },
         json: { type: 'boolean' },
+        user: { type: 'string' },
+        handle: { type: 'string' },
+        version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -92,12 +123,18 @@ export async function runCli(
   }
   const { values, positionals } = parsed;
   const command = positionals[0];
+  if (values.version || command === 'version') {
+    io.stdout.write(`cloakroom ${cliVersion()}\n`);
+    return EXIT_OK;
+  }
   if (values.help || command === 'help' || command === undefined) {
     io.stdout.write(HELP);
     return command === undefined && !values.help ? EXIT_USAGE : EXIT_OK;
   }
-  if (command !== 'clear-expired' && command !== 'stats') return usage(io, `unknown command "${command}"`);
+  if (!(COMMANDS as readonly string[]).includes(command)) return usage(io, `unknown command "${command}" (commands: ${COMMANDS.join(', ')})`);
   if (positionals.length > 1) return usage(io, `unexpected argument "${positionals[1]}"`);
+  const userProblem = checkUserOptions(command as Command, values.user, values.handle);
+  if (userProblem) return usage(io, userProblem);
 
   let batchSize: number;
   let connectTimeout: number;
@@ -111,7 +148,9 @@ export async function runCli(
   }
   const url = values.store ?? io.env.SESSION_STORE;
   if (!url) return usage(io, 'no store: pass --store URL or set SESSION_STORE');
-  if (/^\s*cookie:/i.test(url)) return usage(io, `${stateless(url)}${command === 'stats' ? 'count' : 'clear'}`);
+  if (/^\s*cookie:/i.test(url)) return usage(io, `${stateless(url)}${VERB[command as Command]}`);
+  const missing = missingLocalStore(url);
+  if (missing) return failure(io, new Error(missing));
 
   let store: SessionStore | StatelessStore;
   try {
@@ -122,13 +161,15 @@ export async function runCli(
   }
   try {
     if (isStatelessStore(store)) {
-      return usage(io, `${stateless(store.name)}${command === 'stats' ? 'count' : 'clear'}`);
+      return usage(io, `${stateless(store.name)}${VERB[command as Command]}`);
     }
     if (command === 'stats') {
       const { live, expired } = await store.stats(Date.now());
       io.stdout.write(values.json ? `${JSON.stringify({ live, expired })}\n` : `${store.name}\nlive: ${live}\nexpired: ${expired}\n`);
       return EXIT_OK;
     }
+    if (command === 'sessions') return await listSessions(io, store, values.user!, values.json ?? false);
+    if (command === 'revoke') return await revoke(io, store, url, values.user!, values.handle, values.json ?? false);
     return await clearExpired(io, store, batchSize, niceness);
   } catch (err) {
     return failure(io, err);
@@ -192,6 +233,92 @@ function nicenessOf(value: string | undefined): number {
   return n;
 }
 
+/** What each command would do, for the message that a stateless store cannot. */
+const VERB: Record<Command, string> = { 'clear-expired': 'clear', stats: 'count', sessions: 'list', revoke: 'revoke' };
+
+/** `--user`/`--handle` belong to sessions and revoke; the problem with them, or undefined. */
+function checkUserOptions(command: Command, user: string | undefined, handle: string | undefined): string | undefined {
+  const needsUser = command === 'sessions' || command === 'revoke';
+  if (!needsUser) return user !== undefined || handle !== undefined ? `--user and --handle belong to "sessions" and "revoke", not "${command}"` : undefined;
+  if (user === undefined || user.length === 0 || user.length > 256) return `${command} needs --user ID (the user ID your app passed to session.login(), 1 to 256 characters)`;
+  if (handle !== undefined && command !== 'revoke') return '--handle belongs to "revoke"';
+  if (handle !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(handle)) return `--handle must be a handle printed by "cloakroom sessions", not "${handle.slice(0, 64)}"`;
+  return undefined;
+}
+
+/**
+ * A `sqlite:`/`file:` store whose path does not exist: the message to print, or undefined. The
+ * stores create their file or folder on first use, which is right for an app and wrong for an
+ * operator's typo (`stats` once printed "live: 0" for a database it had just created).
+ */
+function missingLocalStore(url: string): string | undefined {
+  const match = /^\s*(?:django\+)?(sqlite|file):(.*)$/i.exec(url);
+  if (!match) return undefined;
+  const path = match[2]!.replace(/^\/\/(?=\.|\/)/, '').split('?')[0]!;
+  if (path === '' || path === ':memory:') return undefined;
+  try {
+    statSync(path);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    return `${redactStoreUrl(url)} does not exist (${code}): check --store or $SESSION_STORE; the CLI never creates a store`;
+  }
+}
+
+interface SessionRow {
+  handle: string;
+  userAgent: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+}
+
+async function userSessions(store: SessionStore, userId: string): Promise<Array<SessionRow & { key: string }>> {
+  const rows = await store.listByUser(userId, Date.now());
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return rows.map((r) => ({ key: r.key, handle: sessionHandle(r.key), userAgent: r.userAgent, createdAt: iso(r.createdAt), lastSeenAt: iso(r.lastSeenAt), expiresAt: iso(r.expiresAt) }));
+}
+
+async function listSessions(io: CliIO, store: SessionStore, userId: string, json: boolean): Promise<number> {
+  const rows = (await userSessions(store, userId)).map(({ key: _key, ...row }) => row);
+  if (json) {
+    io.stdout.write(`${JSON.stringify(rows)}\n`);
+    return EXIT_OK;
+  }
+  if (rows.length === 0) {
+    io.stdout.write(`No live sessions for user ${JSON.stringify(userId)} in ${store.name}.\n`);
+    return EXIT_OK;
+  }
+  const when = (iso: string) => `${iso.slice(0, 19).replace('T', ' ')}Z`;
+  const lines = [['HANDLE', 'CREATED', 'LAST SEEN', 'EXPIRES', 'DEVICE']];
+  for (const r of rows) lines.push([r.handle, when(r.createdAt), when(r.lastSeenAt), when(r.expiresAt), printable(r.userAgent ?? 'unknown device')]);
+  const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
+  io.stdout.write(lines.map((l) => l.map((cell, i) => (i === l.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n');
+  io.stdout.write(`${rows.length} live session${rows.length === 1 ? '' : 's'} for user ${JSON.stringify(userId)}.\n`);
+  return EXIT_OK;
+}
+
+async function revoke(io: CliIO, store: SessionStore, url: string, userId: string, handle: string | undefined, json: boolean): Promise<number> {
+  if (handle === undefined) {
+    const revoked = await store.destroyByUser(userId);
+    io.stdout.write(json ? `${JSON.stringify({ revoked })}\n` : `Revoked ${revoked} session${revoked === 1 ? '' : 's'} of user ${JSON.stringify(userId)}: signed out everywhere.\n`);
+    return EXIT_OK;
+  }
+  const row = (await userSessions(store, userId)).find((r) => r.handle === handle);
+  if (!row) {
+    io.stderr.write(`cloakroom: user ${JSON.stringify(userId)} has no live session with handle ${handle}: list them with "cloakroom sessions --store ${redactStoreUrl(url)} --user ${userId}"\n`);
+    return EXIT_STORE_FAILED;
+  }
+  await store.destroy(row.key);
+  io.stdout.write(json ? `${JSON.stringify({ revoked: 1, handle })}\n` : `Revoked session ${handle} of user ${JSON.stringify(userId)}.\n`);
+  return EXIT_OK;
+}
+
+/** A user agent as one line of printable text (it came from a browser: anything may be in it). */
+function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?').slice(0, 120);
+}
+
 function stateless(name: string): string {
   return `${redactStoreUrl(name)} keeps each session sealed inside its cookie: the server holds nothing to `;
 }
@@ -203,18 +330,24 @@ function positiveInteger(flag: string, value: string | undefined, fallback: numb
   return n;
 }
 
+/** One line: the problem, then where the usage is. */
 function usage(io: CliIO, message: string): number {
-  io.stderr.write(`cloakroom: ${message}\nRun "cloakroom --help" for usage.\n`);
+  io.stderr.write(`cloakroom: ${oneLine(message)} (see "cloakroom --help")\n`);
   return EXIT_USAGE;
 }
 
 function failure(io: CliIO, err: unknown): number {
   if (err instanceof SessionError && err.code === 'ERR_SESSION_CONFIG') {
-    io.stderr.write(`cloakroom: ${err.message}\n`);
+    io.stderr.write(`cloakroom: ${oneLine(err.message)}\n`);
     return EXIT_USAGE;
   }
   const message = err instanceof Error ? err.message : String(err);
-  io.stderr.write(`cloakroom: ${message}\n`);
+  io.stderr.write(`cloakroom: ${oneLine(message)}\n`);
   return EXIT_STORE_FAILED;
+}
+
+/** Driver messages can span lines (a Postgres DETAIL, an AggregateError): the CLI's errors are one line. */
+function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 

@@ -21,10 +21,14 @@ const LOADED: CommitFacts = {
   cookieUnchanged: true,
   expiry: undefined,
   expiresAt: NOW + 14 * DAY - 60_000,
+  createdAt: NOW - 3 * DAY,
+  lastSeenAt: NOW - 60_000,
 };
 /** The same session once more than `touchAfter` of its life has passed: renewal is due. */
 const STALE = { ...LOADED, expiresAt: NOW + 14 * DAY - 2 * HOUR };
-const FRESH: CommitFacts = { ...LOADED, stored: false, hadCookie: false, cookieUnchanged: false, empty: true, expiresAt: 0 };
+const FRESH: CommitFacts = { ...LOADED, stored: false, hadCookie: false, cookieUnchanged: false, empty: true, expiresAt: 0, createdAt: NOW, lastSeenAt: NOW };
+/** A stored session whose last recorded request was two hours ago (the idle clock is behind). */
+const IDLE: CommitFacts = { ...LOADED, lastSeenAt: NOW - 2 * HOUR };
 
 type Expected = Pick<CommitPlan, 'store' | 'cookie'> & Partial<CommitPlan>;
 interface Row {
@@ -62,6 +66,13 @@ const ROWS: Row[] = [
   { rule: 'stateless: a write seals a new cookie', facts: { stateless: true, modified: true }, expect: { store: 'none', cookie: 'set', renewExpiry: true } },
   { rule: 'stateless: a read inside the window sends nothing', facts: { stateless: true }, expect: { store: 'none', cookie: 'none' } },
   { rule: 'stateless: a read once renewal is due re-seals', base: STALE, facts: { stateless: true }, expect: { store: 'none', cookie: 'set' } },
+  // The timeouts no activity extends (ASVS V7.3): stated in expiry.ts, applied here.
+  { rule: 'absolute timeout: a renewal never goes past the deadline, and is not due once at it', base: { ...STALE, createdAt: NOW - 13 * DAY, expiresAt: NOW + DAY - 60_000 }, facts: {}, policy: { absoluteTimeoutMs: 14 * DAY }, expect: { store: 'none', cookie: 'none' } },
+  { rule: 'absolute timeout: a write cannot extend the session past the deadline', base: { ...STALE, createdAt: NOW - 13 * DAY, expiresAt: NOW + DAY - 2 * HOUR }, facts: { modified: true }, policy: { absoluteTimeoutMs: 14 * DAY }, expect: { store: 'update', cookie: 'set', expiresAt: NOW + DAY } },
+  { rule: 'absolute timeout: a new session ends at most absoluteTimeout after now', base: FRESH, facts: { empty: false, modified: true }, policy: { absoluteTimeoutMs: 8 * HOUR }, expect: { store: 'create', cookie: 'set', expiresAt: NOW + 8 * HOUR } },
+  { rule: 'idle timeout: a read records the request once touchAfter has passed, without moving the expiry or the cookie', base: IDLE, facts: {}, policy: { rolling: false, idleTimeoutMs: 4 * HOUR }, expect: { store: 'touch', cookie: 'none', renewExpiry: false, expiresAt: LOADED.expiresAt, ifGone: 'delete-cookie' } },
+  { rule: 'idle timeout: a recently recorded session costs nothing', facts: {}, policy: { rolling: false, idleTimeoutMs: 4 * HOUR }, expect: { store: 'none', cookie: 'none' } },
+  { rule: 'idle timeout, stateless: the cookie is re-sealed with the new last-seen time, same expiry', base: IDLE, facts: { stateless: true }, policy: { rolling: false, idleTimeoutMs: 4 * HOUR }, expect: { store: 'none', cookie: 'set', renewExpiry: false } },
   { rule: 'stateless: an emptied session deletes the cookie, no store call', facts: { stateless: true, empty: true, modified: true }, expect: { store: 'none', cookie: 'delete' } },
 ];
 

@@ -1,4 +1,4 @@
-import { endsAtBrowserClose, expiresAtOnSave, renewalDue, type ExpiryPolicy, type ExpirySetting } from './expiry.js';
+import { endsAtBrowserClose, expiresAtOnSave, renewal, type ExpiryPolicy, type ExpirySetting } from './expiry.js';
 
 /**
  * The commit policy, stated once: what a finished request does to the store and to the cookie.
@@ -30,6 +30,10 @@ export interface CommitFacts {
   readonly expiry: ExpirySetting;
   /** The stored record's expiry (epoch ms); meaningful when `stored`. */
   readonly expiresAt: number;
+  /** When the session was created or last logged in (epoch ms): the absolute timeout counts from here. */
+  readonly createdAt: number;
+  /** The last request the store recorded (epoch ms); meaningful when `stored`. */
+  readonly lastSeenAt: number;
 }
 
 /** The manager's options the policy depends on. */
@@ -87,7 +91,7 @@ export function planCommit(facts: CommitFacts, status: number, now: number, poli
     destroyObsolete: facts.hasObsoleteRecords,
     store,
     renewExpiry,
-    expiresAt: renewExpiry ? expiresAtOnSave(facts.expiry, policy, now) : facts.expiresAt,
+    expiresAt: renewExpiry ? expiresAtOnSave(facts.expiry, policy, now, facts.createdAt) : facts.expiresAt,
     cookie,
     ifGone,
     refuse: false,
@@ -100,10 +104,13 @@ export function planCommit(facts: CommitFacts, status: number, now: number, poli
   // An emptied session ends: its record goes, and the browser forgets the cookie it sent.
   if (facts.empty) return plan(facts.stored && !facts.stateless ? 'destroy' : 'none', false, facts.hadCookie ? 'delete' : 'none');
 
-  const due = facts.stored && renewalDue(facts.expiry, facts.expiresAt, policy, now);
+  // 'renew': sliding expiry is due; 'seen': only the idle clock needs this request recorded.
+  const owed = facts.stored ? renewal(facts.expiry, facts, policy, now) : null;
+  const due = owed === 'renew';
   if (facts.stateless) {
     // The whole session is sealed into the cookie: every save or renewal is a new cookie.
-    return facts.modified || policy.saveEveryRequest || due ? plan('none', true, 'set') : plan('none', false, 'none');
+    if (facts.modified || policy.saveEveryRequest || due) return plan('none', true, 'set');
+    return owed === 'seen' ? plan('none', false, 'set') : plan('none', false, 'none');
   }
   if (facts.modified || policy.saveEveryRequest) {
     if (!facts.stored) return plan('create', true, 'set');
@@ -115,5 +122,7 @@ export function planCommit(facts: CommitFacts, status: number, now: number, poli
   }
   // A browser-session cookie carries no expiry: only the record's is moved.
   if (due) return plan('touch', true, endsAtBrowserClose(facts.expiry, policy) ? 'none' : 'set', 'delete-cookie');
+  // The idle clock moves without the expiry: the record's last-seen time only, the cookie as it is.
+  if (owed === 'seen') return plan('touch', false, 'none', 'delete-cookie');
   return plan('none', false, 'none');
 }

@@ -48,29 +48,75 @@ export const DEFAULT_COOKIE_NAME = 'sessionid';
  */
 export const DEFAULT_MAX_AGE = 1_209_600;
 
-/** Longest Cookie header we parse at all; Node itself caps all headers at 16 KiB. */
-const MAX_COOKIE_HEADER = 8192;
+/**
+ * Longest Cookie header we look into: Node's own limit for all of a request's headers
+ * (`--max-http-header-size`, 16 KiB by default). A shorter cap of ours would let anyone who can
+ * set cookies on a parent domain push the header past it and sign users out silently; a header
+ * Node accepts is searched, in one linear pass, never parsed into a map.
+ */
+export const MAX_COOKIE_HEADER = 16_384;
 /** Longest session cookie value we look at (ours are 76 characters); longer is not ours. */
 const MAX_VALUE_LENGTH = 256;
+/**
+ * The longest life a cookie can have, in seconds: browsers cap Max-Age and Expires at 400 days
+ * (RFC 6265bis §5.5/§5.6), so a longer one would only outlive its cookie, and far beyond it the
+ * date is no longer representable (`Max-Age=NaN`).
+ *
+ * @example
+ * session.setExpiry(Math.min(requested, MAX_COOKIE_AGE));
+ */
+export const MAX_COOKIE_AGE = 400 * 24 * 3600;
 /** RFC 6265 §4.1.1 cookie-name token characters. */
 const NAME_PATTERN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 6265 §4.1.1 path-value / domain: printable ASCII except `;` (it would end the attribute and start another). */
+const ATTRIBUTE_PATTERN = /^[\u0020-\u003A\u003C-\u007E]+$/;
 
+function configError(message: string): SessionError {
+  return new SessionError('ERR_SESSION_CONFIG', message);
+}
+
+/**
+ * Cookie options with their defaults, checked once at startup: whatever a browser would drop or
+ * misread (a `__Host-` name without Secure, a `;` in a path, SameSite=None without Secure, a
+ * life outside 0 < maxAge ≤ 400 days) throws `ERR_SESSION_CONFIG` here, never on a request.
+ *
+ * @example
+ * resolveCookieOptions({ name: '__Host-sid', secure: true }); // ok; without secure: throws
+ */
 export function resolveCookieOptions(options: CookieOptions = {}): ResolvedCookieOptions {
   const name = options.name ?? DEFAULT_COOKIE_NAME;
-  if (!NAME_PATTERN.test(name)) throw new SessionError('ERR_SESSION_CONFIG', `Invalid cookie name: ${JSON.stringify(name)} (RFC 6265 token characters only).`);
+  if (typeof name !== 'string' || !NAME_PATTERN.test(name)) throw configError(`Invalid cookie name: ${JSON.stringify(name)} (RFC 6265 token characters only).`);
   const maxAge = options.maxAge ?? DEFAULT_MAX_AGE;
-  if (!Number.isFinite(maxAge) || maxAge <= 0) throw new SessionError('ERR_SESSION_CONFIG', 'cookie.maxAge must be a positive number of seconds.');
+  if (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge <= 0 || maxAge > MAX_COOKIE_AGE) {
+    throw configError(`cookie.maxAge must be a number of seconds above 0 and at most ${MAX_COOKIE_AGE} (400 days, the browsers' cap); got ${String(maxAge)}.`);
+  }
   const sameSite = options.sameSite ?? 'lax';
   const secure = options.secure ?? false;
+  const path = options.path ?? '/';
+  const domain = options.domain;
   if (sameSite === 'none' && !secure) {
     // Browsers drop SameSite=None cookies without Secure; fail at startup rather than silently.
-    throw new SessionError('ERR_SESSION_CONFIG', 'cookie.sameSite "none" requires cookie.secure: true.');
+    throw configError('cookie.sameSite "none" requires cookie.secure: true.');
+  }
+  if (typeof path !== 'string' || !path.startsWith('/') || !ATTRIBUTE_PATTERN.test(path)) {
+    throw configError(`cookie.path must start with "/" and hold printable ASCII without ";"; got ${JSON.stringify(path)}.`);
+  }
+  if (domain !== undefined && (typeof domain !== 'string' || !ATTRIBUTE_PATTERN.test(domain) || /[\s,]/.test(domain))) {
+    throw configError(`cookie.domain must be a host name without ";", spaces or commas; got ${JSON.stringify(domain)}.`);
+  }
+  // Cookie prefixes (RFC 6265bis §4.1.3): a browser silently refuses a prefixed cookie that
+  // breaks its rule, so every login would quietly fail.
+  if (name.startsWith('__Host-') && (!secure || domain !== undefined || path !== '/')) {
+    throw configError(`A "__Host-" cookie needs cookie.secure: true, no cookie.domain and cookie.path "/" (browsers refuse it otherwise).`);
+  }
+  if (name.startsWith('__Secure-') && !secure) {
+    throw configError('A "__Secure-" cookie needs cookie.secure: true (browsers refuse it otherwise).');
   }
   return {
     name,
     maxAge,
-    path: options.path ?? '/',
-    domain: options.domain,
+    path,
+    domain,
     secure,
     httpOnly: options.httpOnly ?? true,
     sameSite,
@@ -80,21 +126,50 @@ export function resolveCookieOptions(options: CookieOptions = {}): ResolvedCooki
 }
 
 /**
- * The raw value of cookie `name` in a Cookie header, or undefined. Bounded: oversized
- * headers and values are ignored, never parsed at length. Never throws.
+ * The raw value of cookie `name` in a Cookie header, or undefined. Bounded: a header longer
+ * than Node accepts is ignored, the header is searched in one pass for the first `name=` pair
+ * (RFC 6265 §5.4: the first of duplicates counts) without building a map of every cookie, and
+ * a value longer than `maxLength` is dropped before anything decodes it. Never throws.
+ *
+ * @example
+ * readCookie('theme=dark; sessionid=abc.def', 'sessionid'); // 'abc.def'
  */
 export function readCookie(header: string | undefined | null, name: string, maxLength = MAX_VALUE_LENGTH): string | undefined {
   if (!header || header.length > MAX_COOKIE_HEADER) return undefined;
-  // Most requests without our cookie skip the parse entirely.
-  if (!header.includes(name)) return undefined;
+  const raw = rawCookieValue(header, name);
+  // The cap applies to the raw text: nothing is decoded at length.
+  if (raw === undefined || raw.length === 0 || raw.length > maxLength) return undefined;
+  // Only percent-encoding changes a value: ours never carry it, so they skip the decoder.
+  if (raw.indexOf('%') === -1) return raw;
   let value: string | undefined;
   try {
-    value = parse(header)[name];
+    // The library's own reading of this one pair (percent-decoding), as before.
+    value = parse(`${name}=${raw}`)[name];
   } catch {
     return undefined;
   }
   if (value === undefined || value.length === 0 || value.length > maxLength) return undefined;
   return value;
+}
+
+/** The undecoded value of the first `name=` pair in a Cookie header, trimmed, or undefined. */
+function rawCookieValue(header: string, name: string): string | undefined {
+  let from = 0;
+  for (;;) {
+    const at = header.indexOf(name, from);
+    if (at === -1) return undefined;
+    from = at + 1;
+    // The name must start a pair: at the header's start or after ";" and optional spaces.
+    let before = at - 1;
+    while (before >= 0 && (header.charCodeAt(before) === 0x20 || header.charCodeAt(before) === 0x09)) before--;
+    if (before >= 0 && header.charCodeAt(before) !== 0x3b) continue;
+    // …and be followed by optional spaces and "=".
+    let after = at + name.length;
+    while (after < header.length && (header.charCodeAt(after) === 0x20 || header.charCodeAt(after) === 0x09)) after++;
+    if (header.charCodeAt(after) !== 0x3d) continue;
+    const end = header.indexOf(';', after + 1);
+    return header.slice(after + 1, end === -1 ? header.length : end).trim();
+  }
 }
 
 function attributes(options: ResolvedCookieOptions): SerializeOptions {

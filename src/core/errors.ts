@@ -22,7 +22,8 @@ export type SessionErrorCode =
   | 'ERR_STORE_SCHEMA' // the store's table is missing: create it (its schema SQL) and the next call succeeds
   | 'ERR_STORE_KEY' // a store was called with a key that storeKeyFor() did not make (a caller bug)
   | 'ERR_STORE_UNSUPPORTED' // the store cannot do this (e.g. revocation on a stateless store)
-  | 'ERR_CSRF'; // a state-changing request without a valid CSRF token
+  | 'ERR_CSRF' // a state-changing request without a valid CSRF token
+  | 'ERR_SESSION_REAUTH'; // requireRecentLogin(): the login is older than the action allows (re-authenticate)
 
 /** @example if (err instanceof SessionError && err.code === 'ERR_STORE_UNAVAILABLE') retryLater(); */
 export class SessionError extends Error {
@@ -45,6 +46,7 @@ function statusForCode(code: SessionErrorCode): number {
     case 'ERR_STORE_SCHEMA':
       return 503;
     case 'ERR_CSRF':
+    case 'ERR_SESSION_REAUTH':
       return 403;
     case 'ERR_SESSION_TOO_LARGE':
       return 413;
@@ -85,6 +87,8 @@ export function publicMessage(err: SessionError): string {
       return 'Forbidden: CSRF token missing or invalid.';
     case 'ERR_SESSION_TOO_LARGE':
       return 'Payload Too Large.';
+    case 'ERR_SESSION_REAUTH':
+      return 'Forbidden: please confirm your password to continue.';
     default:
       return 'Internal Server Error';
   }

@@ -11,6 +11,7 @@
  * only built when someone takes them (an `onEvent` listener, telemetry, or a logger whose debug
  * level is enabled). With the defaults only warnings and errors are built, and those are rare.
  */
+import { sessionHandle } from './handle.js';
 import type { SessionStore } from './store.js';
 import { defaultLogger, logEvent, type SessionLogger } from './log.js';
 
@@ -114,19 +115,6 @@ export const EVENT_LEVELS: Readonly<Record<SessionEventType, SessionEventLevel>>
   'store.outage-ended': 'warn',
 });
 
-/** Characters of the store key a handle keeps: 72 bits, unique among any realistic set of sessions. */
-const HANDLE_LENGTH = 12;
-
-/**
- * The handle of a store key as events show it: its first 12 characters, a prefix of the
- * `handle` that `listUserSessions` returns.
- *
- * @example
- * eventHandle(session.storeKey!); // e.g. 'pQ3v_hZk0aLm'
- */
-export function eventHandle(storeKey: string): string {
-  return storeKey.slice(0, HANDLE_LENGTH);
-}
 
 /**
  * What telemetry plugs into a manager (`cloakroom/telemetry` makes one for OpenTelemetry): it
@@ -194,7 +182,7 @@ export class SessionEvents {
    */
   emit(type: SessionEventType, key?: string | null, fields?: object): void {
     if (!this.wants(type)) return;
-    const event = { type, level: EVENT_LEVELS[type], ...(key === undefined ? {} : { handle: key === null ? null : eventHandle(key) }), ...fields } as SessionEvent;
+    const event = { type, level: EVENT_LEVELS[type], ...(key === undefined ? {} : { handle: key === null ? null : sessionHandle(key) }), ...fields } as SessionEvent;
     for (const listener of this.#listeners) {
       try {
         listener(event);

@@ -8,9 +8,13 @@ import { Session, type SessionContext, type SessionDataShape, type VerifiedCooki
 import { planCommit, type CommitPlan, type CommitPolicy } from './commit-plan.js';
 import { isStatelessStore, type Awaitable, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats } from './store.js';
 import { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './csrf.js';
-import { SessionEvents, eventHandle, type SessionEvent, type SessionEventType, type SessionTelemetry } from './events.js';
+import { SessionEvents, type SessionEvent, type SessionEventType, type SessionTelemetry } from './events.js';
 import type { SessionLogger } from './log.js';
 import { OutageState } from './outage.js';
+import { CsrfCookie } from './csrf-cookie.js';
+import { checkManagerOptions } from './options.js';
+import { outlived } from './expiry.js';
+import { sessionHandle } from './handle.js';
 
 /**
  * Options of `new SessionManager()`; every field but `store` and `secrets` has a default.
@@ -34,8 +38,26 @@ export interface SessionManagerOptions {
    * "expires `maxAge` after the last save".
    */
   rolling?: boolean;
-  /** Seconds between renewals of an unmodified session. Default 3600. Bounds store writes on reads. */
+  /**
+   * Seconds between renewals of an unmodified session. Default 3600 (with `idleTimeout`: a
+   * tenth of it, at most 3600). Bounds store writes on reads.
+   */
   touchAfter?: number;
+  /**
+   * Absolute timeout in seconds (OWASP ASVS V7.3): a session ends this long after it was created
+   * or logged in, however active it is, on every store including the cookie store. Default: off.
+   */
+  absoluteTimeout?: number;
+  /**
+   * Idle timeout in seconds, independent of the cookie's `maxAge`: a session with no recorded
+   * request for this long ends (requests are recorded at most once per `touchAfter`). Default: off.
+   */
+  idleTimeout?: number;
+  /**
+   * The signed cookie holding an anonymous visitor's CSRF secret (until login binds one to the
+   * session). Default `csrftoken`, with the session cookie's `__Host-`/`__Secure-` prefix.
+   */
+  csrfCookieName?: string;
   /** Longest wait for one store call, in ms, before the request fails with 503. Default 1000. */
   storeTimeout?: number;
   /**
@@ -83,6 +105,8 @@ export interface LoadContext {
  */
 export interface CommitResult {
   setCookie: string | undefined;
+  /** The anonymous CSRF cookie, when a form on this response needed a fresh one. */
+  csrfCookie?: string | undefined;
   /** Add `Vary: Cookie` (the session was read or written). */
   vary: boolean;
 }
@@ -132,9 +156,10 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   readonly #outage = new OutageState();
   /** The store the lifecycle calls: `store`, or telemetry's instrumented view of it. */
   readonly #target: SessionStore;
+  readonly #csrf: CsrfCookie;
 
   constructor(options: SessionManagerOptions) {
-    if (!options.store) throw new SessionError('ERR_SESSION_CONFIG', 'SessionManager needs a store.');
+    const times = checkManagerOptions(options);
     this.#stateless = isStatelessStore(options.store) ? options.store : null;
     this.store = this.#stateless ? unsupportedStore(this.#stateless) : (options.store as SessionStore);
     this.cookie = resolveCookieOptions(options.cookie);
@@ -143,11 +168,14 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
       maxAge: this.cookie.maxAge,
       expireAtBrowserClose: options.expireAtBrowserClose ?? false,
       rolling: options.rolling ?? true,
-      touchAfterMs: (options.touchAfter ?? 3600) * 1000,
+      touchAfterMs: times.touchAfterMs,
       saveEveryRequest: options.saveEveryRequest ?? false,
+      ...(times.absoluteTimeoutMs !== undefined ? { absoluteTimeoutMs: times.absoluteTimeoutMs } : {}),
+      ...(times.idleTimeoutMs !== undefined ? { idleTimeoutMs: times.idleTimeoutMs } : {}),
     };
-    this.#ctx = { ...this.#policy, now: options.now ?? Date.now };
-    this.#timeout = options.storeTimeout ?? 1000;
+    this.#csrf = new CsrfCookie(this.#signer, this.cookie, options.csrfCookieName);
+    this.#ctx = { ...this.#policy, now: options.now ?? Date.now, csrfCookieSecret: (header) => this.#csrf.secretIn(header) };
+    this.#timeout = times.storeTimeout;
     this.#generateId = options.generateId ?? generateSessionId;
     this.#storeOutage = options.storeOutage ?? 'error';
     this.#events = new SessionEvents(options);
@@ -172,38 +200,41 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     const value = readCookie(cookieHeader, this.cookie.name, this.#stateless?.maxValueLength);
     const now = this.#ctx.now();
     const userAgent = context?.userAgent ? context.userAgent.slice(0, 512) : null;
+    // The request's facts beside its session cookie (the CSRF cookie is read only if a form needs it).
+    const request: RequestFacts = { userAgent, cookieHeader };
     if (value === undefined) {
       if (cookieHeader) this.#unreadCookie(cookieHeader);
-      return this.#open(now, false, userAgent);
+      return this.#open(now, false, request);
     }
-    if (this.#stateless) return this.#open(now, true, userAgent, this.#unseal(this.#stateless, value, now));
+    if (this.#stateless) return this.#open(now, true, request, this.#unseal(this.#stateless, value, now));
     const cookie = this.#verify(value);
-    if (cookie === null) return this.#open(now, true, userAgent);
+    if (cookie === null) return this.#open(now, true, request);
     let found: Awaitable<SessionRecord | null>;
     try {
       found = this.#storeCall((store) => store.get(cookie.key, now));
     } catch (err) {
-      return this.#loadFailed(now, userAgent, err);
+      return this.#loadFailed(now, request, err);
     }
     if (found instanceof Promise) {
       return found.then(
-        (record) => this.#open(now, true, userAgent, record, cookie),
-        (err: unknown) => this.#loadFailed(now, userAgent, err),
+        (record) => this.#open(now, true, request, record, cookie),
+        (err: unknown) => this.#loadFailed(now, request, err),
       );
     }
-    return this.#open(now, true, userAgent, found, cookie);
+    return this.#open(now, true, request, found, cookie);
   }
 
-  #open(now: number, hadCookie: boolean, userAgent: string | null, record?: SessionRecord | null, cookie?: VerifiedCookie): Session<Data> {
-    // The core enforces expiry and shape itself, whatever a store or cookie returned.
-    const usable = isLiveSessionRecord(record, now) ? record : null;
+  #open(now: number, hadCookie: boolean, request: RequestFacts, record?: SessionRecord | null, cookie?: VerifiedCookie): Session<Data> {
+    // The core enforces expiry, the absolute and idle timeouts and the shape itself, whatever a
+    // store or cookie returned (expiry.ts states the timeouts).
+    const usable = isLiveSessionRecord(record, now) && !outlived(record, this.#policy, now) ? record : null;
     if (cookie) this.#emit(usable ? 'session.loaded' : record == null || isSessionRecord(record) ? 'session.expired' : 'security.corrupted-record', cookie.key);
-    return new Session<Data>(this.#ctx, { now, hadCookie, userAgent, record: usable, cookie: usable ? cookie : null });
+    return new Session<Data>(this.#ctx, { now, hadCookie, ...request, record: usable, cookie: usable ? cookie : null });
   }
 
-  #loadFailed(now: number, userAgent: string | null, err: unknown): Session<Data> {
+  #loadFailed(now: number, request: RequestFacts, err: unknown): Session<Data> {
     if (this.#storeOutage !== 'anonymous') throw err;
-    return new Session<Data>(this.#ctx, { now, hadCookie: true, userAgent, degraded: true });
+    return new Session<Data>(this.#ctx, { now, hadCookie: true, ...request, degraded: true });
   }
 
   /**
@@ -332,7 +363,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
         const record = session.toRecord(plan.expiresAt, now);
         yield* this.#create(session, record);
         if (previous === null) this.#emit('session.created', session.storeKey);
-        else this.#emit('session.key-cycled', session.storeKey, { previous: eventHandle(previous) });
+        else this.#emit('session.key-cycled', session.storeKey, { previous: sessionHandle(previous) });
         break;
       }
       case 'update':
@@ -392,7 +423,9 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
       const expires = session.expiresAtBrowserClose ? undefined : plan.expiresAt;
       setCookie = sessionCookie(this.cookie, this.#cookieValue(session, plan.expiresAt, now, plan.store !== 'create'), expires, now);
     }
-    return { setCookie, vary: session.accessed || setCookie !== undefined };
+    const csrfSecret = session.takeCsrfCookieSecret();
+    const csrfCookie = csrfSecret === null ? undefined : this.#csrf.setCookie(csrfSecret);
+    return { setCookie, csrfCookie, vary: session.accessed || setCookie !== undefined || csrfCookie !== undefined };
   }
 
   /** The cookie's value: the sealed session, or the signed ID (the request's own value when still current). */
@@ -522,6 +555,12 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnySession = Session<any>;
 
+/** What `load` passes on to the session besides the record. */
+interface RequestFacts {
+  userAgent: string | null;
+  cookieHeader: string | undefined | null;
+}
+
 /** One store call of a commit. */
 type StoreStep = (store: SessionStore) => Awaitable<unknown>;
 
@@ -603,8 +642,9 @@ export function applySessionHeaders(result: CommitResult, target: HeaderTarget):
     if (!vary) target.set('Vary', 'Cookie');
     else if (!/(^|,)\s*(cookie|\*)\s*(,|$)/i.test(vary)) target.set('Vary', `${vary}, Cookie`);
   }
-  if (result.setCookie !== undefined) {
-    target.append('Set-Cookie', result.setCookie);
+  if (result.setCookie !== undefined) target.append('Set-Cookie', result.setCookie);
+  if (result.csrfCookie !== undefined) target.append('Set-Cookie', result.csrfCookie);
+  if (result.setCookie !== undefined || result.csrfCookie !== undefined) {
     target.set('Cache-Control', privateCacheControl(target.get('cache-control')));
   }
 }

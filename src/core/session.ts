@@ -1,6 +1,6 @@
 import { SessionError } from './errors.js';
 import { csrfTokenMatches, generateCsrfSecret, maskCsrfSecret } from './csrf.js';
-import { decodeExpiry, encodeExpiry, endsAtBrowserClose, expiryAge, expiryTime, EXPIRY_KEY, type ExpiryPolicy, type ExpirySetting } from './expiry.js';
+import { absoluteDeadline, decodeExpiry, encodeExpiry, endsAtBrowserClose, expiryAge, expiryTime, EXPIRY_KEY, type ExpiryPolicy, type ExpirySetting } from './expiry.js';
 import type { CommitFacts } from './commit-plan.js';
 import { setOwn, type SessionChange, type SessionRecord } from './store.js';
 
@@ -8,6 +8,8 @@ import { setOwn, type SessionChange, type SessionRecord } from './store.js';
 const RESERVED_PREFIX = '$';
 const FLASH_KEY = '$flash';
 const CSRF_KEY = '$csrf';
+/** When the user last proved who they are (`login` or `reauthenticated`), epoch ms. */
+const AUTH_KEY = '$auth';
 /** Names that would reach Object.prototype if anything ever copied data into a plain object. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -21,9 +23,11 @@ export type SessionDataShape = object;
 
 type Key<Data> = keyof Data & string;
 
-/** @internal What a session asks its manager: the clock and the expiry options. */
+/** @internal What a session asks its manager: the clock, the expiry options and the CSRF cookie. */
 export interface SessionContext extends ExpiryPolicy {
   now(): number;
+  /** The verified secret of the signed CSRF cookie in a Cookie header, or null. */
+  csrfCookieSecret(cookieHeader: string): string | null;
 }
 
 /**
@@ -88,6 +92,13 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
   readonly #degraded: boolean;
   #expiresAt = 0;
   #createdAt: number;
+  #lastSeenAt: number;
+  /** The request's Cookie header: its CSRF cookie is read only if a form needs it. */
+  readonly #cookieHeader: string | null;
+  /** The anonymous CSRF secret (from the CSRF cookie, or fresh), once looked up. */
+  #csrfCookieSecret: string | null | undefined;
+  /** A fresh anonymous CSRF secret the response must set as the CSRF cookie. */
+  #csrfCookieToSet: string | null = null;
   #userId: string | null = null;
   #userIdChanged = false;
   readonly #userAgent: string | null;
@@ -101,12 +112,22 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
    */
   constructor(
     ctx: SessionContext,
-    opening: { now: number; hadCookie: boolean; userAgent: string | null; degraded?: boolean; record?: SessionRecord | null; cookie?: VerifiedCookie | null },
+    opening: {
+      now: number;
+      hadCookie: boolean;
+      userAgent: string | null;
+      degraded?: boolean;
+      record?: SessionRecord | null;
+      cookie?: VerifiedCookie | null;
+      cookieHeader?: string | null | undefined;
+    },
   ) {
     this.#ctx = ctx;
     this.#hadCookie = opening.hadCookie;
     this.#degraded = opening.degraded ?? false;
     this.#createdAt = opening.now;
+    this.#lastSeenAt = opening.now;
+    this.#cookieHeader = opening.cookieHeader ?? null;
     this.#userAgent = opening.userAgent;
     const record = opening.record;
     this.#raw = new Map();
@@ -116,6 +137,7 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
     this.#isNew = false;
     this.#expiresAt = record.expiresAt;
     this.#createdAt = record.createdAt;
+    this.#lastSeenAt = record.lastSeenAt;
     this.#userId = record.userId;
     this.#userAgent = record.userAgent;
     const cookie = opening.cookie;
@@ -252,8 +274,10 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
   }
 
   /**
-   * Django's `login()` for the session: a new ID (`cycleKey`), a new CSRF secret, and the
-   * session bound to `userId` so it can be listed and revoked with the user's other sessions.
+   * Django's `login()` for the session: a new ID (`cycleKey`), a new CSRF secret bound to the
+   * session (the anonymous CSRF cookie no longer counts), the session bound to `userId` so it
+   * can be listed and revoked with the user's other sessions, and its clocks restarted: the
+   * absolute timeout counts from now, and `authenticatedAt` is now.
    * Throws `ERR_SESSION_USER_ID` unless `userId` is a non-empty string of at most 256 characters.
    */
   login(userId: string): void {
@@ -263,7 +287,44 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
     this.cycleKey();
     this.#userId = userId;
     this.#userIdChanged = true;
-    if (this.#raw.has(CSRF_KEY)) this.#write(CSRF_KEY, generateCsrfSecret());
+    this.#createdAt = this.#ctx.now();
+    this.#write(AUTH_KEY, this.#createdAt);
+    this.#write(CSRF_KEY, generateCsrfSecret());
+  }
+
+  /**
+   * Records that the signed-in user just proved who they are again (re-entered their password,
+   * passed a second factor) for "sudo mode": `authenticatedAt` becomes now and the ID changes
+   * (`cycleKey`), as on any change of privilege. The absolute timeout still counts from login.
+   */
+  reauthenticated(): void {
+    this.cycleKey();
+    this.#write(AUTH_KEY, this.#ctx.now());
+  }
+
+  /** When the user last signed in (`login`) or re-authenticated (`reauthenticated`), or null. */
+  get authenticatedAt(): Date | null {
+    const at = this.#read(AUTH_KEY, undefined);
+    return typeof at === 'number' && Number.isFinite(at) ? new Date(at) : null;
+  }
+
+  /**
+   * "Sudo mode": throws `SessionError` `ERR_SESSION_REAUTH` (status 403) unless the user signed
+   * in or re-authenticated less than `maxAgeSeconds` ago. Call it before a sensitive action
+   * (changing a password or an e-mail address, deleting an account) and turn the code into a
+   * "confirm your password" page that calls `reauthenticated()`.
+   *
+   * @example
+   * try { session.requireRecentLogin(300); } catch (err) { if (isSessionError(err) && err.code === 'ERR_SESSION_REAUTH') return redirect('/confirm-password/'); throw err; }
+   */
+  requireRecentLogin(maxAgeSeconds: number): void {
+    if (typeof maxAgeSeconds !== 'number' || !Number.isFinite(maxAgeSeconds) || maxAgeSeconds <= 0) {
+      throw new SessionError('ERR_SESSION_CONFIG', `requireRecentLogin() takes a positive number of seconds; got ${String(maxAgeSeconds)}.`);
+    }
+    const at = this.authenticatedAt;
+    if (at === null || this.#userId === null || this.#ctx.now() - at.getTime() >= maxAgeSeconds * 1000) {
+      throw new SessionError('ERR_SESSION_REAUTH', `This action needs a login from the last ${maxAgeSeconds} seconds: ask the user to confirm their password, then call session.reauthenticated().`);
+    }
   }
 
   /** Django's `logout()`: the same as `flush()`. */
@@ -283,7 +344,7 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
    * or `null` to go back to the default age. Throws `ERR_SESSION_EXPIRY` for anything else.
    */
   setExpiry(value: number | Date | null): void {
-    const setting = encodeExpiry(value);
+    const setting = encodeExpiry(value, this.#ctx.now());
     this.#expiryChanged = true;
     if (setting === undefined) this.#remove(EXPIRY_KEY);
     else this.#write(EXPIRY_KEY, setting);
@@ -291,12 +352,12 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
 
   /** Seconds until this session expires, counted from now (Django's `get_expiry_age`). */
   get expiryAge(): number {
-    return expiryAge(this.#expiry(), this.#ctx, this.#ctx.now());
+    return expiryAge(this.#expiry(), this.#ctx, this.#ctx.now(), absoluteDeadline(this.#createdAt, this.#ctx));
   }
 
   /** When this session expires if nothing else happens (Django's `get_expiry_date`). */
   get expiryDate(): Date {
-    return new Date(expiryTime(this.#expiry(), this.#ctx, this.#ctx.now()));
+    return new Date(expiryTime(this.#expiry(), this.#ctx, this.#ctx.now(), absoluteDeadline(this.#createdAt, this.#ctx)));
   }
 
   /** True when the cookie is a browser-session cookie (no Max-Age). */
@@ -327,22 +388,47 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
   // ---- CSRF --------------------------------------------------------------------
 
   /**
-   * A CSRF token for a form or header, masked afresh on every call. The per-session secret
-   * behind it is created on first use (which saves the session).
+   * A CSRF token for a form or header, masked afresh on every call. From login on, the secret
+   * behind it lives in the session. Before, it lives in a signed CSRF cookie (Django's default),
+   * so an anonymous page with a form costs no store write and no session: the response sets
+   * that cookie when the visitor has none.
    */
   csrfToken(): string {
-    let secret = this.#read(CSRF_KEY, undefined) as string | undefined;
-    if (typeof secret !== 'string') {
+    this.#accessed = true;
+    if (this.#raw.has(CSRF_KEY)) {
+      let bound = this.#read(CSRF_KEY, undefined);
+      // A corrupted secret is replaced, never left to fail every form.
+      if (typeof bound !== 'string') this.#write(CSRF_KEY, (bound = generateCsrfSecret()));
+      return maskCsrfSecret(bound as string);
+    }
+    let secret = this.#anonymousCsrfSecret();
+    if (secret === null) {
       secret = generateCsrfSecret();
-      this.#write(CSRF_KEY, secret);
+      this.#csrfCookieSecret = secret;
+      this.#csrfCookieToSet = secret;
     }
     return maskCsrfSecret(secret);
   }
 
-  /** True when `token` was issued by `csrfToken()` of this very session. */
+  /**
+   * True when `token` was issued by `csrfToken()` for this visitor: for the session's own secret
+   * once it has one (from login on), else for the secret of the request's signed CSRF cookie.
+   */
   verifyCsrfToken(token: unknown): boolean {
-    const secret = this.#read(CSRF_KEY, undefined);
-    return typeof secret === 'string' && csrfTokenMatches(secret, token);
+    if (this.#raw.has(CSRF_KEY)) {
+      // Bound to the session: the anonymous cookie no longer counts.
+      const bound = this.#read(CSRF_KEY, undefined);
+      return typeof bound === 'string' && csrfTokenMatches(bound, token);
+    }
+    const secret = this.#anonymousCsrfSecret();
+    return secret !== null && csrfTokenMatches(secret, token);
+  }
+
+  #anonymousCsrfSecret(): string | null {
+    if (this.#csrfCookieSecret === undefined) {
+      this.#csrfCookieSecret = this.#cookieHeader === null ? null : this.#ctx.csrfCookieSecret(this.#cookieHeader);
+    }
+    return this.#csrfCookieSecret;
   }
 
   // ---- state -------------------------------------------------------------------
@@ -400,7 +486,16 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
       cookieUnchanged: this.#cookieValue !== null && this.#cookieCurrent && !this.#expiryChanged,
       expiry: this.#expiry(),
       expiresAt: this.#expiresAt,
+      createdAt: this.#createdAt,
+      lastSeenAt: this.#lastSeenAt,
     };
+  }
+
+  /** @internal A fresh anonymous CSRF secret to set as the CSRF cookie, handed over once. */
+  takeCsrfCookieSecret(): string | null {
+    const secret = this.#csrfCookieToSet;
+    this.#csrfCookieToSet = null;
+    return secret;
   }
 
   /** @internal The keys of records retired by `flush()`/`cycleKey()`, handed over once. */

@@ -24,6 +24,7 @@ import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:cr
 import { SessionError } from '../core/errors.js';
 import { isLiveSessionRecord } from '../core/record.js';
 import { requireSecrets } from '../core/secrets.js';
+import { requireStrongSecrets } from '../core/secret-strength.js';
 import type { SessionRecord, StatelessStore } from '../core/store.js';
 
 /**
@@ -69,8 +70,14 @@ export class CookieStore implements StatelessStore {
   readonly maxValueLength: number;
   readonly #keys: Buffer[];
 
-  constructor({ secrets, maxSetCookieBytes = 4096, reservedBytes = 256 }: CookieStoreOptions) {
+  constructor(options: CookieStoreOptions) {
+    // Checked before anything is read from them: `new CookieStore()` is a clear error, not a TypeError.
+    if (typeof options !== 'object' || options === null) {
+      throw new SessionError('ERR_SESSION_CONFIG', 'new CookieStore({ secrets }) needs at least one cookie store secret (SESSION_SECRET, comma-separated, newest first).');
+    }
+    const { secrets, maxSetCookieBytes = 4096, reservedBytes = 256 } = options;
     const list = requireSecrets(secrets, 'cookie store');
+    requireStrongSecrets(list, 'cookie store');
     this.maxValueLength = maxSetCookieBytes - reservedBytes;
     if (!Number.isInteger(this.maxValueLength) || this.maxValueLength < 128) {
       throw new SessionError('ERR_SESSION_CONFIG', 'The cookie store needs maxSetCookieBytes − reservedBytes ≥ 128.');

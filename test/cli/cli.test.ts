@@ -128,7 +128,9 @@ describe('cloakroom CLI: usage', () => {
 
 describe('cloakroom CLI: CPU priority of clear-expired', () => {
   it('--nice N runs the sweep at niceness N; --nice 0 leaves the priority alone', async () => {
-    const url = `sqlite:${join(dir, 'nice.db')}`;
+    const path = join(dir, 'nice.db');
+    await new SqliteStore({ path }).close(); // the CLI never creates a store: it must exist
+    const url = `sqlite:${path}`;
     let r = await cli(['clear-expired', '--store', url, '--nice', '17']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Deleted 0 expired sessions from .* \(niceness 1[7-9]\)\.\n$/);

@@ -22,7 +22,8 @@ describe('session Set-Cookie', () => {
     );
     fc.assert(
       fc.property(options, fc.stringMatching(/^[A-Za-z0-9_.-]{1,80}$/), fc.integer({ min: 0, max: 4_000_000_000_000 }), fc.integer({ min: -5_000_000, max: 2_000_000_000 }), fc.boolean(), (o, value, now, ttl, browserClose) => {
-        const resolved = resolveCookieOptions(o);
+        // A __Host- cookie is only valid Secure, host-only, at Path=/ (refused at startup otherwise).
+        const resolved = resolveCookieOptions(o.name === '__Host-s' ? { ...o, secure: true, domain: undefined, path: '/' } : o);
         const expiresAt = now + ttl;
         const attrs = {
           path: resolved.path,

@@ -17,6 +17,7 @@ const STATUS: Record<SessionErrorCode, number> = {
   ERR_STORE_KEY: 500,
   ERR_STORE_UNSUPPORTED: 500,
   ERR_CSRF: 403,
+  ERR_SESSION_REAUTH: 403,
 };
 
 describe('error codes', () => {

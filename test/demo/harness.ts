@@ -26,11 +26,19 @@ export interface Page {
 
 /** One visitor: a session cookie jar and a user agent, requests never follow redirects. */
 export class Visitor {
+  /** The session cookie (`sessionid=…`), or undefined. */
   cookie: string | undefined;
+  /** The anonymous CSRF cookie (`csrftoken=…`) that login-page forms are checked against. */
+  csrfCookie: string | undefined;
   constructor(
     readonly base: string,
     readonly userAgent = 'DemoTest/1.0',
   ) {}
+
+  /** The Cookie header this visitor sends: its session and CSRF cookies. */
+  cookies(): string {
+    return [this.cookie, this.csrfCookie].filter(Boolean).join('; ');
+  }
 
   async get(path: string): Promise<Page> {
     return this.#send(path, { method: 'GET' });
@@ -55,7 +63,7 @@ export class Visitor {
 
   async #send(path: string, init: { method: string; body?: string; headers?: Record<string, string> }): Promise<Page> {
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...init.headers };
-    if (this.cookie) headers.cookie = this.cookie;
+    if (this.cookie || this.csrfCookie) headers.cookie = this.cookies();
     const res = await fetch(this.base + path, { ...init, headers, redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     this.#remember(res.headers.getSetCookie());
     return { status: res.status, headers: res.headers, body: await res.text() };
@@ -64,6 +72,7 @@ export class Visitor {
   #remember(setCookies: string[]): void {
     for (const line of setCookies) {
       const pair = line.split(';')[0]!;
+      if (pair.startsWith('csrftoken=')) this.csrfCookie = pair;
       if (!pair.startsWith('sessionid=')) continue;
       this.cookie = /max-age=0/i.test(line) || pair === 'sessionid=' ? undefined : pair;
     }

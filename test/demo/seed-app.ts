@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { RunningDemo } from '../../examples/seed/demo.ts';
 import type { DemoConfig, FrameworkName } from '../../examples/seed/config.ts';
 import { csrfFrom, heading, rawGet, startTestDemo, Visitor } from './harness.ts';
+import type { SessionStore } from '../../src/core/store.ts';
 import { REQUEST_TIMEOUT_MS } from '../helpers/timed-request.ts';
 
 export interface SuiteOptions {
@@ -50,17 +51,29 @@ export function seedAppSuite({ framework, store, storeName, storeOptions, statel
       assert.match(page.body, /<input type="text" name="username" required/);
       assert.match(page.body, /<input type="submit" value="Login">/);
       assert.equal(csrfFrom(page.body).length, 86);
-      const cookie = page.headers.getSetCookie().find((c) => c.startsWith('sessionid='));
-      assert.ok(cookie, 'the form starts a session to hold its CSRF secret');
+      // The form's CSRF secret lives in a signed cookie of its own: an anonymous visitor has no
+      // session and costs the store nothing (issue 13 §4).
+      assert.equal(page.headers.getSetCookie().find((c) => c.startsWith('sessionid=')), undefined, 'the login page starts no session');
+      const cookie = page.headers.getSetCookie().find((c) => c.startsWith('csrftoken='));
+      assert.ok(cookie, 'the form sets the CSRF cookie');
       assert.match(cookie, /HttpOnly/i);
       assert.match(cookie, /SameSite=Lax/i);
       assert.match(cookie, /Path=\//);
     });
 
+    if (!stateless) it('a crawler of the login page leaves the store as it was (no record per GET)', async () => {
+      const store = demo.app.store as SessionStore;
+      const before = await store.stats(Date.now());
+      for (let i = 0; i < 20; i++) assert.equal((await visitor().get('/')).status, 200);
+      assert.equal((await store.stats(Date.now())).live, before.live);
+    });
+
     it('logs in, shows Welcome, NAME!, keeps it across requests, logs out to Guest', async () => {
       const v = visitor();
-      await v.get('/');
+      // An anonymous session (a theme) whose ID a fixation attacker could have planted.
+      await v.post('/preferences/', { theme: 'dark' });
       const anonymousCookie = v.cookie;
+      assert.ok(anonymousCookie, 'a theme starts a session');
       const login = await v.login('ada');
       assert.equal(login.status, 302);
       assert.equal(login.headers.get('location'), '/home/');
@@ -150,7 +163,7 @@ export function seedAppSuite({ framework, store, storeName, storeOptions, statel
       const v = visitor();
       const token = await v.csrfToken();
       const big = new URLSearchParams({ csrf_token: token, username: 'x'.repeat(64 * 1024) }).toString();
-      const headers = { 'content-type': 'application/x-www-form-urlencoded', cookie: v.cookie! };
+      const headers = { 'content-type': 'application/x-www-form-urlencoded', cookie: v.cookies() };
       const declared = await fetch(`${base}/`, { method: 'POST', headers, body: big, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       assert.equal(declared.status, 413);
       assert.match(await declared.text(), /8 KiB/);
@@ -186,7 +199,7 @@ export function seedAppSuite({ framework, store, storeName, storeOptions, statel
       await v.get('/');
       const res = await fetch(`${base}/`, {
         method: 'POST',
-        headers: { 'content-type': 'application/xml', cookie: v.cookie! },
+        headers: { 'content-type': 'application/xml', cookie: v.cookies() },
         body: '<username>ada</username>',
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
@@ -324,7 +337,9 @@ export function seedAppSuite({ framework, store, storeName, storeOptions, statel
       const v = visitor();
       const first = await v.get('/home/');
       assert.deepEqual(first.headers.getSetCookie(), [], 'a first visit is not counted into a new session');
-      const token = csrfFrom((await v.get('/')).body); // starts the session (not counted: it was new)
+      // The login page starts no session; a theme does (not counted: it was new).
+      const token = csrfFrom((await v.get('/')).body);
+      assert.equal((await v.post('/preferences/', { theme: 'light', csrf_token: token })).status, 303);
       for (let i = 0; i < 3; i++) await v.get('/home/');
       await v.get('/cart/');
       const count = (body: string, path: string) => Number(new RegExp(`<a href="${path}">${path}</a></td><td>(\\d+)<`).exec(body)?.[1]);

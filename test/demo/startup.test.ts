@@ -139,6 +139,8 @@ describe('configuration from the environment', () => {
     assert.equal(config.store, 'sqlite:./data/sessions.db');
     assert.equal(config.framework, 'node');
     assert.equal(config.cookieAge, undefined);
+    assert.equal(config.absoluteTimeout, 12 * 3600, 'the demo ends a session 12 hours after login');
+    assert.equal(configFromEnv({ SESSION_SECRET: SECRET, SESSION_ABSOLUTE_TIMEOUT: '0' }, quiet).absoluteTimeout, 0, '0 turns it off');
     assert.deepEqual(config.secrets, [SECRET]);
   });
 
@@ -161,6 +163,8 @@ describe('configuration from the environment', () => {
       [{ PORT: '-1' }, /^PORT must be/],
       [{ SESSION_COOKIE_AGE: '0' }, /^SESSION_COOKIE_AGE must be/],
       [{ SESSION_COOKIE_AGE: '1e3' }, /^SESSION_COOKIE_AGE must be/],
+      [{ SESSION_COOKIE_AGE: String(401 * 86400) }, /^SESSION_COOKIE_AGE must be/],
+      [{ SESSION_ABSOLUTE_TIMEOUT: '-1' }, /^SESSION_ABSOLUTE_TIMEOUT must be/],
       [{ FRAMEWORK: 'rails' }, /^FRAMEWORK must be one of node, express, fastify, hono, koa, fetch/],
       [{ SESSION_SECRET: 'short' }, /^SESSION_SECRET: secret #1 is shorter than 32/],
       [{ SESSION_SECRET: `${SECRET},tiny` }, /^SESSION_SECRET: secret #2/],
@@ -176,7 +180,8 @@ describe('configuration from the environment', () => {
   it('applies SESSION_COOKIE_AGE to the session cookie', async () => {
     const demo = await startDemo({ ...configFromEnv({ SESSION_SECRET: SECRET, SESSION_COOKIE_AGE: '600', SESSION_STORE: 'memory:', PORT: '0' }, quiet), log: () => {} });
     try {
-      const res = await fetch(`${demo.url}/`, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      // The login page starts no session (its form's CSRF secret is a cookie of its own): a theme does.
+      const res = await new Visitor(demo.url).post('/preferences/', { theme: 'dark' });
       const cookie = res.headers.getSetCookie().find((c) => c.startsWith('sessionid='));
       assert.match(cookie ?? '', /Max-Age=600/);
     } finally {

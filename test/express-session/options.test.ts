@@ -431,7 +431,7 @@ describe('express-session option validation', () => {
     assert.throws(() => session({ secret: SECRET, unset: 'drop' as 'keep', resave: false, saveUninitialized: false }), /unset option/);
     assert.throws(() => session({ secret: SECRET, genid: 'x' as unknown as () => string, resave: false, saveUninitialized: false }), /genid/);
     assert.throws(() => session({ secret: SECRET, store: {}, resave: false, saveUninitialized: false }), /store must be/);
-    const stateless = new CookieStore({ secrets: ['k'.repeat(40)] });
+    const stateless = new CookieStore({ secrets: ['stateless-store-secret-0123456789abcdefghij'] }); // a weak one is refused (issue 13)
     assert.throws(() => session({ secret: SECRET, store: stateless, resave: false, saveUninitialized: false }), /stateless/);
   });
 });

@@ -7,7 +7,7 @@ import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { SessionManager, MemoryStore, Signer, storeKeyFor, SessionError, type SessionManagerOptions, type SessionStore } from '../../src/index.ts';
+import { SessionManager, MemoryStore, Signer, storeKeyFor, sessionHandle, SessionError, type SessionManagerOptions, type SessionStore } from '../../src/index.ts';
 import type { SessionEvent } from '../../src/core/events.ts';
 import { captureWarnings, settle } from '../helpers/warnings.ts';
 
@@ -111,8 +111,8 @@ describe('events: a session lifecycle, as events', () => {
     const id4 = s4.id!;
     const cycled = events.find((e) => e.type === 'session.key-cycled');
     assert.ok(cycled && cycled.type === 'session.key-cycled');
-    assert.equal(cycled.previous, storeKeyFor(id1).slice(0, 12));
-    assert.equal(cycled.handle, storeKeyFor(id4).slice(0, 12));
+    assert.equal(cycled.previous, sessionHandle(storeKeyFor(id1)));
+    assert.equal(cycled.handle, sessionHandle(storeKeyFor(id4)));
     all.push(...events);
     assert.deepEqual(types(), ['session.loaded', 'session.key-cycled']);
 
@@ -392,6 +392,6 @@ describe('logs: pino', () => {
     assert.equal(lines.length, 1);
     assert.equal(lines[0]!.level, 20);
     assert.equal(lines[0]!.event, 'session.created');
-    assert.equal(lines[0]!.handle, storeKeyFor(s.id!).slice(0, 12));
+    assert.equal(lines[0]!.handle, sessionHandle(storeKeyFor(s.id!)));
   });
 });

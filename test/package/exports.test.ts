@@ -27,10 +27,10 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 /** The runtime (value) exports of each public subpath: the surface we chose, sorted. */
 const EXPECTED: Record<string, string[]> = {
   '.': [
-    'CSRF_FIELD', 'CSRF_HEADER', 'DEFAULT_COOKIE_NAME', 'DEFAULT_MAX_AGE', 'MIN_SECRET_LENGTH', 'MemoryStore', 'SESSION_ID_LENGTH',
+    'CSRF_FIELD', 'CSRF_HEADER', 'DEFAULT_COOKIE_NAME', 'DEFAULT_MAX_AGE', 'HANDLE_LENGTH', 'MIN_SECRET_LENGTH', 'MemoryStore', 'SESSION_ID_LENGTH',
     'STORE_KEY_PATTERN', 'Session', 'SessionError', 'SessionManager', 'Signer', 'applyChange', 'applySessionHeaders', 'generateSessionId',
     'isSessionError', 'isStateChangingMethod', 'isStatelessStore', 'isValidSessionId', 'privateCacheControl', 'publicMessage',
-    'splitSecrets', 'storeKeyFor',
+    'sessionHandle', 'splitSecrets', 'storeKeyFor',
   ],
   './node': ['MAX_FORM_BYTES', 'attachSession', 'readForm', 'sendSessionError', 'withSession'],
   './express': ['csrfProtection', 'session'],
