@@ -50,6 +50,7 @@ const EXPECTED: Record<string, string[]> = {
   './stores/mysql': ['MYSQL_MIGRATION', 'MysqlStore', 'mysqlSchemaSql'],
   './stores/tiered': ['TieredStore'],
   './stores/from-url': ['STORE_URL_FORMS', 'createStore', 'redactStoreUrl'],
+  './stores/sqlite-sync': ['SyncSqliteStore', 'openBunSqliteStore', 'openNodeSqliteStore'],
 };
 
 /** Modules that exist in dist/ but are not part of the public surface. */
@@ -59,6 +60,8 @@ const PRIVATE = [
   'cloakroom/stores/redis-scripts',
   'cloakroom/stores/redis-connection',
   'cloakroom/stores/sqlite-checkpoints',
+  'cloakroom/stores/sqlite-sql',
+  'cloakroom/stores/sqlite-open',
   'cloakroom/adapters/response-methods',
   'cloakroom/adapters/error-answer',
   'cloakroom/adapters/node-response',
