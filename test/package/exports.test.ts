@@ -50,6 +50,7 @@ const EXPECTED: Record<string, string[]> = {
   './stores/mysql': ['MYSQL_MIGRATION', 'MysqlStore', 'mysqlSchemaSql'],
   './stores/tiered': ['TieredStore'],
   './stores/from-url': ['STORE_URL_FORMS', 'createStore', 'redactStoreUrl'],
+  './stores/d1': ['D1Store'],
   './stores/sqlite-sync': ['SyncSqliteStore', 'openBunSqliteStore', 'openNodeSqliteStore'],
 };
 
