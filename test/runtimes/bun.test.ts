@@ -1,5 +1,5 @@
-// cloakroom on Bun: the store conformance suite run by `bun test` (bun:sqlite, ioredis, pg), and
-// the seed app (`npm run start:bun`: Bun.serve + cloakroom's fetch adapter, SQLite through
+// cloakroom on Bun: the adapter suite and the store conformance suite run by `bun test`
+// (bun:sqlite, ioredis, pg), and the seed app (`npm run start:bun`: Bun.serve + cloakroom's fetch adapter, SQLite through
 // bun:sqlite by default) held to the same contract as `npm start`, browser included.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,15 @@ import { ROOT, runTestsOn, runtimeOrSkip } from './runtimes.ts';
 const skip = runtimeOrSkip('bun');
 const dir = mkdtempSync(join(tmpdir(), 'cloakroom-bun-seed-'));
 process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+describe('the fetch adapter on Bun', { skip, timeout: 600_000 }, () => {
+  it('bun test passes the adapter suite over real HTTP, served by Bun.serve', () => {
+    const { status, output } = runTestsOn('bun', './test/runtimes/on-runtime/adapter.suite.ts');
+    assert.equal(status, 0, output);
+    assert.match(output, /\b0 fail\b/, output);
+    assert.match(output, /adapter: fetch on Bun.serve \(synchronous store\)/, output);
+  });
+});
 
 describe('stores on Bun', { skip, timeout: 600_000 }, () => {
   it('bun test passes the conformance suite for bun:sqlite, Redis and PostgreSQL', () => {
