@@ -6,6 +6,8 @@
 import type { AppContext, RunningApp } from './apps/common.ts';
 import { STORE_MODULES } from './apps/cloakroom-stores.ts';
 import { EXPRESS_ADAPTER } from './apps/cloakroom-express.ts';
+import type { RuntimeStoreKind } from './apps/runtime-fetch.ts';
+import { RUNTIME_BINARIES } from './runtime-child.ts';
 
 export type Service = 'redis';
 /** bare: a framework alone; reference: a framework plus something every middleware costs (a floor). */
@@ -27,6 +29,8 @@ export interface BenchConfig {
   start(): Promise<(ctx: AppContext) => Promise<RunningApp>>;
   /** Run only when asked by id (the scale study's server), never in the default set. */
   hidden?: boolean;
+  /** Served by bench/runtime-server.ts on this runtime instead of a Node child (`start` unused). */
+  runtime?: { name: 'bun' | 'deno'; kind: RuntimeStoreKind };
 }
 
 const CORE = ['src/core/manager.ts', 'src/adapters/node.ts'];
@@ -122,12 +126,39 @@ export const CONFIGS: BenchConfig[] = [
     id: 'fastify-session', label: '@fastify/session · memory', role: 'peer', baseline: 'fastify', requires: [], services: [], counted: true,
     start: async () => (await import('./apps/fastify-session.ts')).start,
   },
+  ...runtimeRows('bun', 'Bun.serve'),
+  ...runtimeRows('deno', 'Deno.serve'),
   {
     id: 'cr-node-scale', label: 'cloakroom · node:http · (BENCH_STORE_KIND)', role: 'cloakroom', baseline: 'node', hidden: true,
     requires: CORE, services: [], counted: true,
     start: async () => (await import('./apps/cloakroom-node.ts')).starter(),
   },
 ];
+
+/** Bare, memory, SQLite and Redis on one runtime's own server (fetch adapter), over its own bare server. */
+function runtimeRows(name: 'bun' | 'deno', server: string): BenchConfig[] {
+  const notStarted = async (): Promise<never> => {
+    throw new Error(`${name} rows run in bench/runtime-server.ts`);
+  };
+  const row = (kind: RuntimeStoreKind, label: string, extra: Partial<BenchConfig> = {}): BenchConfig => ({
+    id: kind === 'bare' ? name : `cr-${name}-${kind}`,
+    label,
+    role: kind === 'bare' ? 'bare' : 'cloakroom',
+    baseline: name,
+    requires: [RUNTIME_BINARIES[name], ...(kind === 'bare' ? [] : ['src/adapters/fetch.ts'])],
+    services: kind === 'redis' ? ['redis'] : [],
+    counted: false,
+    start: notStarted,
+    runtime: { name, kind },
+    ...extra,
+  });
+  return [
+    row('bare', `bare ${server} (${name})`),
+    row('memory', `cloakroom · ${server} · memory`),
+    row('sqlite', `cloakroom · ${server} · SQLite (${name === 'bun' ? 'bun:sqlite' : 'node:sqlite'})`),
+    row('redis', `cloakroom · ${server} · Redis`),
+  ];
+}
 
 /** `--quick`: the smallest set that still exercises a bare server, cloakroom and a counted store. */
 export const QUICK_IDS = ['node', 'cr-node-memory', 'node-reparent', 'express', 'cr-express-memory'];

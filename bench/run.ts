@@ -19,6 +19,7 @@ import { CONFIGS, QUICK_IDS, type BenchConfig, type Service } from './configs.ts
 import { ROUTES } from './apps/common.ts';
 import { loginCookies } from './login.ts';
 import { ServerChild } from './child.ts';
+import { RuntimeServerChild } from './runtime-child.ts';
 import { detectLoadTool, runLoad, toolVersion, type LoadTool } from './load.ts';
 import { halfRange, median } from './stats.ts';
 import { SCENARIOS, type BenchResults, type Cell, type ConfigResult, type RunSample, type Scenario } from './results.ts';
@@ -98,7 +99,7 @@ async function unavailable(config: BenchConfig): Promise<string | undefined> {
 interface Live {
   config: BenchConfig;
   result: ConfigResult;
-  server?: ServerChild;
+  server?: ServerChild | RuntimeServerChild;
   cookies: string[];
   samples: Record<Scenario, RunSample[]>;
 }
@@ -189,7 +190,7 @@ async function benchmark(args: Args, tool: LoadTool, pinning: string, ids: strin
         return;
       }
       try {
-        live.server = await ServerChild.start(config.id);
+        live.server = config.runtime ? await RuntimeServerChild.start(config.runtime.name, config.runtime.kind) : await ServerChild.start(config.id);
         live.cookies = await loginCookies(config, live.server.port, args.connections);
       } catch (err) {
         result.status = `n/a (failed: ${(err as Error).message.split('\n')[0]!.slice(0, 160)})`;

@@ -44,7 +44,12 @@ export class MacKeys {
    */
   match(payload: string, macText: string): number {
     if (macText.length !== MAC_LENGTH) return -1;
-    const given = Buffer.from(macText, 'latin1');
+    // UTF-8, not latin1: latin1 keeps only a character's low byte, so 'Ł' (U+0141, sent as
+    // %C5%81 and decoded by the cookie parser) compared as 'A'. In UTF-8 any non-ASCII
+    // character takes two or more bytes, so 43 bytes means 43 ASCII characters, compared as
+    // themselves against our own (canonical) text.
+    const given = Buffer.from(macText, 'utf8');
+    if (given.length !== MAC_LENGTH) return -1;
     for (let i = 0; i < this.#keys.length; i++) {
       if (timingSafeEqual(given, Buffer.from(this.#mac(this.#keys[i]!, payload), 'latin1'))) return i;
     }

@@ -87,6 +87,12 @@ async function createStateful(url: string, scheme: string | undefined, options: 
     }
     case 'sqlite': {
       const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\.|\/)/, ''); // sqlite://./x and sqlite:///abs read as paths too
+      // Bun refuses better-sqlite3's native addon and Deno has node:sqlite: each uses its own.
+      const runtime = sqliteRuntime();
+      if (runtime) {
+        const { openBunSqliteStore, openNodeSqliteStore } = await import('./sqlite-open.js');
+        return (runtime === 'bun' ? openBunSqliteStore : openNodeSqliteStore)({ ...(path ? { path } : {}), ...(options.table ? { table: options.table } : {}) });
+      }
       const { SqliteStore } = await loadDriver(url, 'better-sqlite3', () => import('./sqlite.js'));
       return opened(url, () => new SqliteStore({ ...(path ? { path } : {}), ...(options.table ? { table: options.table } : {}) }));
     }
@@ -131,6 +137,13 @@ async function createStateful(url: string, scheme: string | undefined, options: 
     default:
       throw badUrl(url, scheme ? `unknown scheme "${scheme}:"` : 'no scheme');
   }
+}
+
+/** The runtime whose own SQLite driver `sqlite:` uses, or undefined on Node (better-sqlite3). */
+function sqliteRuntime(): 'bun' | 'deno' | undefined {
+  if ('Bun' in globalThis) return 'bun';
+  if ('Deno' in globalThis) return 'deno';
+  return undefined;
 }
 
 /** `tiered:CACHE_URL|DATABASE_URL`: split at the one `|` (a `|` inside a URL is written %7C). */

@@ -19,6 +19,7 @@ import { type Awaitable, type ClearExpiredOptions, type SessionChange, type Sess
 import { BackgroundCheckpoints } from './sqlite-checkpoints.js';
 import { SessionError } from '../core/errors.js';
 import { checkIdentifier, clearInBatches, DEFAULT_TABLE, insertParams, rowToRecord, storeUnavailable, toMillis, updateParams, updateStatementFor, updateStatements, type UpdateStatements } from './sql-shared.js';
+import { sqliteSchemaSql, sqliteStatementsSql } from './sqlite-sql.js';
 
 /**
  * Options of `new SqliteStore()`.
@@ -55,25 +56,7 @@ export interface SqliteStoreOptions {
   checkpointInterval?: number;
 }
 
-/**
- * The DDL this store runs when it opens the database (idempotent), for a table named `table`.
- *
- * @example db.exec(sqliteSchemaSql('sessions')); // e.g. in your own migration tool
- */
-export function sqliteSchemaSql(table = DEFAULT_TABLE): string {
-  const t = checkIdentifier(table, 'table');
-  return `CREATE TABLE IF NOT EXISTS "${t}" (
-  "key" TEXT PRIMARY KEY NOT NULL,
-  "data" TEXT NOT NULL,
-  "expires_at" INTEGER NOT NULL,
-  "created_at" INTEGER NOT NULL,
-  "last_seen_at" INTEGER NOT NULL,
-  "user_id" TEXT,
-  "user_agent" TEXT
-);
-CREATE INDEX IF NOT EXISTS "${t}_expires_at" ON "${t}" ("expires_at");
-CREATE INDEX IF NOT EXISTS "${t}_user_id" ON "${t}" ("user_id") WHERE "user_id" IS NOT NULL;`;
-}
+export { sqliteSchemaSql } from './sqlite-sql.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -134,31 +117,17 @@ export class SqliteStore implements SessionStore {
     } catch (err) {
       throw storeUnavailable(this.name, err, 'could not create its table');
     }
-    const q = `"${t}"`;
-    // A merge over data that is not a JSON object (hand-edited, truncated) starts from {}:
-    // that session read as empty, and writing to it must not fail either. CASE is lazy, so
-    // json_type never sees invalid JSON.
-    const base = `CASE WHEN json_valid("data") THEN CASE WHEN json_type("data") = 'object' THEN "data" ELSE '{}' END ELSE '{}' END`;
-    const update = (dataExpr: string, withUser: boolean) =>
-      db.prepare(
-        `UPDATE ${q} SET "data" = ${dataExpr}, "expires_at" = ?, "last_seen_at" = ?${withUser ? ', "user_id" = ?' : ''} WHERE "key" = ? AND "expires_at" > ?`,
-      );
-    this.#get = db.prepare(`SELECT "data", "expires_at", "created_at", "last_seen_at", "user_id", "user_agent" FROM ${q} WHERE "key" = ? AND "expires_at" > ?`).raw(true);
-    this.#create = db.prepare(
-      `INSERT INTO ${q} ("key", "data", "expires_at", "created_at", "last_seen_at", "user_id", "user_agent") VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT("key") DO NOTHING`,
-    );
-    this.#updates = updateStatements((data, withUser) => update(data === 'merge' ? `json_patch(${base}, ?)` : '?', withUser));
-    this.#touch = db.prepare(`UPDATE ${q} SET "expires_at" = ?, "last_seen_at" = ? WHERE "key" = ? AND "expires_at" > ?`);
-    this.#destroy = db.prepare(`DELETE FROM ${q} WHERE "key" = ?`);
-    this.#clearBatch = db.prepare(`DELETE FROM ${q} WHERE rowid IN (SELECT rowid FROM ${q} WHERE "expires_at" <= ? LIMIT ?)`);
-    this.#listByUser = db.prepare(
-      `SELECT "key", "created_at", "last_seen_at", "expires_at", "user_agent" FROM ${q} WHERE "user_id" = ? AND "expires_at" > ? ORDER BY "last_seen_at" DESC`,
-    );
-    this.#destroyByUser = db.prepare(`DELETE FROM ${q} WHERE "user_id" = ?`);
-    this.#destroyByUserExcept = db.prepare(`DELETE FROM ${q} WHERE "user_id" = ? AND "key" <> ?`);
-    this.#stats = db.prepare(
-      `SELECT (SELECT count(*) FROM ${q} WHERE "expires_at" > @now) AS live, (SELECT count(*) FROM ${q} WHERE "expires_at" <= @now) AS expired`,
-    );
+    const sql = sqliteStatementsSql(t);
+    this.#get = db.prepare(sql.get).raw(true);
+    this.#create = db.prepare(sql.create);
+    this.#updates = updateStatements((data, withUser) => db.prepare(sql.update(data, withUser)));
+    this.#touch = db.prepare(sql.touch);
+    this.#destroy = db.prepare(sql.destroy);
+    this.#clearBatch = db.prepare(sql.clearBatch);
+    this.#listByUser = db.prepare(sql.listByUser);
+    this.#destroyByUser = db.prepare(sql.destroyByUser);
+    this.#destroyByUserExcept = db.prepare(sql.destroyByUserExcept);
+    this.#stats = db.prepare(sql.stats);
     // Last, once nothing above can throw: the worker's connection opens a file that exists, in WAL mode.
     this.#checkpoints = checkpoints === 'worker' && this.#ownsDatabase && !isInMemory(path) ? BackgroundCheckpoints.start(db, resolve(path), checkpointInterval) : undefined;
   }
@@ -209,7 +178,7 @@ export class SqliteStore implements SessionStore {
   }
 
   async stats(now: number): Promise<StoreStats> {
-    const row = this.#stats.get({ now }) as { live: number; expired: number };
+    const row = this.#stats.get(now, now) as { live: number; expired: number };
     return { live: toMillis(row.live), expired: toMillis(row.expired) };
   }
 

@@ -51,6 +51,8 @@ const EXPECTED: Record<string, string[]> = {
   './stores/tiered': ['TieredStore'],
   './stores/from-url': ['STORE_URL_FORMS', 'createStore', 'redactStoreUrl'],
   './telemetry': ['openTelemetry'],
+  './stores/d1': ['D1Store'],
+  './stores/sqlite-sync': ['SyncSqliteStore', 'openBunSqliteStore', 'openNodeSqliteStore'],
 };
 
 /** Modules that exist in dist/ but are not part of the public surface. */
@@ -60,6 +62,8 @@ const PRIVATE = [
   'cloakroom/stores/redis-scripts',
   'cloakroom/stores/redis-connection',
   'cloakroom/stores/sqlite-checkpoints',
+  'cloakroom/stores/sqlite-sql',
+  'cloakroom/stores/sqlite-open',
   'cloakroom/adapters/response-methods',
   'cloakroom/adapters/error-answer',
   'cloakroom/adapters/node-response',

@@ -1,0 +1,37 @@
+/**
+ * A Worker that runs cloakroom's store conformance suite inside workerd (bundled by
+ * test/runtimes/workers.test.ts with `node:test` aliased to ./node-test-shim.ts): D1 and the
+ * memory store. `GET /` runs it once and answers the outcomes as JSON.
+ */
+import { describeStoreConformance } from '../../../src/testing/index.ts';
+import { D1Store, type D1Like } from '../../../src/stores/d1.ts';
+import { MemoryStore } from '../../../src/stores/memory.ts';
+import { runRegistered, type Outcome } from './node-test-shim.ts';
+
+interface Env {
+  DB: D1Like;
+}
+
+let env: Env | undefined;
+const bound = () => env!;
+
+describeStoreConformance({ name: 'memory on workerd', synchronous: true, setup: async () => new MemoryStore() });
+describeStoreConformance({
+  name: 'd1 on workerd',
+  setup: async () => {
+    const store = new D1Store({ database: bound().DB, table: 'conformance' });
+    await store.ready();
+    return store;
+  },
+  dump: async () => JSON.stringify((await bound().DB.prepare('SELECT * FROM "conformance"').all()).results),
+});
+
+let results: Promise<Outcome[]> | undefined;
+
+export default {
+  async fetch(_request: Request, workerEnv: Env): Promise<Response> {
+    env = workerEnv;
+    results ??= runRegistered();
+    return Response.json(await results);
+  },
+};
