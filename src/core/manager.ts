@@ -6,7 +6,7 @@ import { Signer } from './signing.js';
 import { generateSessionId, isValidSessionId, storeKeyFor } from './session-id.js';
 import { Session, type SessionContext, type SessionDataShape, type VerifiedCookie } from './session.js';
 import { planCommit, type CommitPlan, type CommitPolicy } from './commit-plan.js';
-import { isStatelessStore, type Awaitable, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats } from './store.js';
+import { isStatelessStore, type SessionIdScheme, type Awaitable, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats } from './store.js';
 import { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './csrf.js';
 
 /**
@@ -104,7 +104,8 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   readonly cookie: ResolvedCookieOptions;
   /** Set when sessions live in the cookie itself; `store` then refuses every call. */
   readonly #stateless: StatelessStore | null;
-  readonly #signer: Signer;
+  /** How IDs are made, signed and keyed: the core's, or the store's own (`store.ids`). */
+  readonly #ids: SessionIdScheme;
   readonly #ctx: SessionContext;
   readonly #policy: CommitPolicy;
   readonly #timeout: number;
@@ -117,7 +118,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     this.#stateless = isStatelessStore(options.store) ? options.store : null;
     this.store = this.#stateless ? unsupportedStore(this.#stateless) : (options.store as SessionStore);
     this.cookie = resolveCookieOptions(options.cookie);
-    this.#signer = new Signer(options.secrets);
+    this.#ids = this.store.ids ?? signedIds(new Signer(options.secrets), generateSessionId);
     this.#policy = {
       maxAge: this.cookie.maxAge,
       expireAtBrowserClose: options.expireAtBrowserClose ?? false,
@@ -127,7 +128,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     };
     this.#ctx = { ...this.#policy, now: options.now ?? Date.now };
     this.#timeout = options.storeTimeout ?? 1000;
-    this.#generateId = options.generateId ?? generateSessionId;
+    this.#generateId = options.generateId ?? this.#ids.generate;
     this.#storeOutage = options.storeOutage ?? 'error';
   }
 
@@ -317,8 +318,11 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   *#create(session: Session<Data>, record: SessionRecord): Generator<StoreStep, void, unknown> {
     for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
       const id = this.#generateId();
-      if (!isValidSessionId(id)) throw new SessionError('ERR_SESSION_CONFIG', 'generateId() returned an ID that fails isValidSessionId().');
-      const key = storeKeyFor(id);
+      // Only an injected generateId is checked: the scheme's own IDs are valid by construction.
+      if (this.#generateId !== this.#ids.generate && this.#ids.read(this.#ids.cookieValue(id))?.id !== id) {
+        throw new SessionError('ERR_SESSION_CONFIG', 'generateId() returned an ID that fails isValidSessionId().');
+      }
+      const key = this.#ids.storeKey(id);
       if (yield (store) => store.create(key, record)) {
         session.stored(id, key);
         return;
@@ -346,7 +350,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     const reused = session.signedValue;
     if (reused !== null) return reused;
     const id = session.id!;
-    const value = this.#signer.sign(id);
+    const value = this.#ids.cookieValue(id);
     this.#remember(value, id, session.storeKey!, true);
     session.signed(value);
     return value;
@@ -395,9 +399,9 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   #verify(value: string): VerifiedCookie | null {
     const hit = this.#verified.get(value);
     if (hit !== undefined) return hit;
-    const verified = this.#signer.verify(value);
-    if (verified === null || !isValidSessionId(verified.payload)) return null;
-    return this.#remember(value, verified.payload, storeKeyFor(verified.payload), verified.current);
+    const verified = this.#ids.read(value);
+    if (verified === null) return null;
+    return this.#remember(value, verified.id, this.#ids.storeKey(verified.id), verified.current);
   }
 
   #remember(value: string, id: string, key: string, current: boolean): VerifiedCookie {
@@ -436,6 +440,19 @@ async function finishSteps<T>(steps: Generator<StoreStep, T, unknown>, first: un
   let next = steps.next(first);
   while (!next.done) next = steps.next(await call(next.value));
   return next.value;
+}
+
+/** The core's IDs: 192 random bits, HMAC-signed in the cookie, stored as their SHA-256. */
+function signedIds(signer: Signer, generate: () => string): SessionIdScheme {
+  return {
+    generate,
+    cookieValue: (id) => signer.sign(id),
+    read(value) {
+      const verified = signer.verify(value);
+      return verified !== null && isValidSessionId(verified.payload) ? { id: verified.payload, current: verified.current } : null;
+    },
+    storeKey: storeKeyFor,
+  };
 }
 
 /** Verified cookie values remembered per manager (a few hundred bytes each, bounded). */
