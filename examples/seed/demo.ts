@@ -9,6 +9,7 @@ import type { SessionStore, StatelessStore } from '../../src/core/store.ts';
 import { handle, type DemoData, type DemoManager, type DemoRequest, type DemoResponse, type DemoSession } from './app.ts';
 import type { DemoConfig } from './config.ts';
 import { openStore } from './store.ts';
+import { djangoManagerOptions } from '../../src/django/settings.ts';
 import { mountFramework } from './frameworks/index.ts';
 
 /** The demo before it listens: what every framework mount needs. */
@@ -42,11 +43,11 @@ export async function createDemoApp(config: DemoConfig): Promise<DemoApp> {
   const store = await openStore(config.store, { secrets: config.secrets, ...config.storeOptions });
   let manager: DemoManager;
   try {
-    manager = new SessionManager<DemoData>({
-      store,
-      secrets: config.secrets,
-      ...(config.cookieAge !== undefined ? { cookie: { maxAge: config.cookieAge } } : {}),
-    });
+    // Next to Django (SESSION_STORE=django+…): Django's cookie and expiry rules, so both apps
+    // send the same cookie; the keys that sign the sessions are DJANGO_SECRET_KEY's.
+    const cookie = config.cookieAge !== undefined ? { cookie: { maxAge: config.cookieAge } } : {};
+    const django = /^django[+-]/i.test(config.store) ? djangoManagerOptions(config.cookieAge !== undefined ? { SESSION_COOKIE_AGE: config.cookieAge } : {}) : cookie;
+    manager = new SessionManager<DemoData>({ store, secrets: config.secrets, ...django });
   } catch (err) {
     await store.close();
     throw err;

@@ -50,6 +50,12 @@ const EXPECTED: Record<string, string[]> = {
   './stores/mysql': ['MYSQL_MIGRATION', 'MysqlStore', 'mysqlSchemaSql'],
   './stores/tiered': ['TieredStore'],
   './stores/from-url': ['STORE_URL_FORMS', 'createStore', 'redactStoreUrl'],
+  './django': [
+    'AUTH_USER_BACKEND', 'AUTH_USER_HASH', 'AUTH_USER_ID', 'CACHED_DB_SESSION_PREFIX', 'CACHE_SESSION_PREFIX', 'DB_SESSION_SALT',
+    'DJANGO_SESSION_IDS', 'DJANGO_URL_FORMS', 'DjangoCacheStore', 'DjangoCachedDbStore', 'DjangoDbStore', 'DjangoSignedCookieStore',
+    'DjangoSigner', 'MODEL_BACKEND', 'SIGNED_COOKIES_SALT', 'SessionDataCodec', 'createDjangoStore', 'djangoLogin', 'djangoLogout',
+    'djangoManagerOptions', 'djangoMysql', 'djangoPostgres', 'djangoSqlite', 'djangoUser', 'sessionAuthHash',
+  ],
 };
 
 /** Modules that exist in dist/ but are not part of the public surface. */
