@@ -91,8 +91,13 @@ class DjangoSessionCache {
   /** Django's `cache.set(key, session, expiry_age)` (`mode` NX for `add`, XX for an update). */
   async write(sessionKey: string, data: Record<string, string>, expiresAt: number, now: number, mode?: 'NX' | 'XX'): Promise<boolean> {
     const value = pickle(toDjangoDict(data));
-    const seconds = ttlSeconds(expiresAt, now);
     const key = this.key(sessionKey);
+    if (expiresAt <= now) {
+      // Django's cache turns a timeout that is not positive into a delete.
+      await this.#redis.del(key);
+      return mode !== 'XX';
+    }
+    const seconds = ttlSeconds(expiresAt, now);
     const answer = mode === 'NX' ? await this.#redis.set(key, value, 'EX', seconds, 'NX') : mode === 'XX' ? await this.#redis.set(key, value, 'EX', seconds, 'XX') : await this.#redis.set(key, value, 'EX', seconds);
     return answer === 'OK';
   }
@@ -162,7 +167,11 @@ export class DjangoCacheStore implements SessionStore {
         const raw = await conn.getBuffer(cacheKey);
         if (raw === null) return false;
         const data = applyChange(this.#cache.decode(raw) ?? {}, change);
-        const done = await conn.multi().set(cacheKey, this.#cache.encode(data), 'EX', ttlSeconds(change.expiresAt, now)).exec();
+        const tx = conn.multi();
+        // Django's cache turns a timeout that is not positive into a delete.
+        if (change.expiresAt <= now) tx.del(cacheKey);
+        else tx.set(cacheKey, this.#cache.encode(data), 'EX', ttlSeconds(change.expiresAt, now));
+        const done = await tx.exec();
         if (done !== null) return true;
       } finally {
         conn.disconnect();
@@ -229,6 +238,7 @@ export class DjangoCachedDbStore implements SessionStore {
   }
 
   async get(key: string, now: number): Promise<SessionRecord | null> {
+    // An entry that does not decode is skipped for the row, as Django's cache.get failing is.
     const cached = await this.#cache.read(key, now);
     if (cached !== null) return recordFromDjango(cached.data, cached.expiresAt, now);
     const record = await this.#db.get(key, now);

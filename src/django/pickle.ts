@@ -30,6 +30,8 @@ export function pickle(value: unknown): Buffer {
   write(value, out, 0);
   out.push(Buffer.from([0x2e])); // STOP
   const body = Buffer.concat(out);
+  // CPython leaves out the frame header when the frame would hold fewer than 4 bytes.
+  if (body.length < 4) return Buffer.concat([Buffer.from([0x80, 5]), body]);
   const head = Buffer.alloc(11);
   head[0] = 0x80; // PROTO
   head[1] = 5;

@@ -26,8 +26,7 @@ class Server(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
 
-if os.environ.get("DJ_SESSION_ENGINE", "db") in ("db", "cached_db"):
-    call_command("create_tables")
+call_command("create_tables")  # the users (every engine) and the session table (db, cached_db)
 httpd = Server(("127.0.0.1", 0), Quiet)
 httpd.set_app(get_internal_wsgi_application())
 print("LISTENING", httpd.server_address[1], flush=True)
