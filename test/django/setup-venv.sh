@@ -9,12 +9,22 @@ cd "$(dirname "$0")/../.."
 VENV=node_modules/.cache/django-venv
 REQS=test/django/app/requirements.txt
 ready() { [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c 'import django, psycopg, pymysql, redis' 2>/dev/null; }
+FAILED=node_modules/.cache/django-venv.failed
 mkdir -p node_modules/.cache
 exec 9>node_modules/.cache/django-venv.lock
 flock 9
 if ! ready; then
+  # Several test files ask at once: after a failure, the next quarter hour answers at once.
+  if [ -n "$(find "$FAILED" -mmin -15 2>/dev/null)" ]; then
+    echo "setup-venv.sh failed less than 15 minutes ago: $(cat "$FAILED")" >&2
+    exit 1
+  fi
   rm -rf "$VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQS"
+  if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install --quiet --disable-pip-version-check --retries 1 -r "$REQS"; } 2>"$FAILED.log"; then
+    tail -n 3 "$FAILED.log" >"$FAILED"
+    cat "$FAILED" >&2
+    exit 1
+  fi
+  rm -f "$FAILED" "$FAILED.log"
 fi
 "$VENV/bin/python" -c 'import django; print("Django", django.get_version())'
