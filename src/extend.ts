@@ -58,6 +58,7 @@ export {
   type ClearExpiredOptions,
   type StoreStats,
   type StatelessStore,
+  type SessionIdScheme,
 } from './core/store.js';
 export { applySessionHeaders, privateCacheControl, type HeaderTarget, type CommitResult } from './core/manager.js';
 export { errorAnswer, type ErrorAnswer } from './adapters/error-answer.js';

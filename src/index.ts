@@ -32,6 +32,7 @@ export {
   type ClearExpiredOptions,
   type StoreStats,
   type StatelessStore,
+  type SessionIdScheme,
   isStatelessStore,
 } from './core/store.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';

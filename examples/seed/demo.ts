@@ -9,6 +9,7 @@ import type { SessionStore, StatelessStore } from '../../src/core/store.ts';
 import { handle, type DemoData, type DemoManager, type DemoRequest, type DemoResponse, type DemoSession } from './app.ts';
 import type { DemoConfig } from './config.ts';
 import { openStore } from './store.ts';
+import { djangoManagerOptions } from '../../src/django/settings.ts';
 import { mountFramework } from './frameworks/index.ts';
 
 /** The demo before it listens: what every framework mount needs. */
@@ -42,14 +43,17 @@ export async function createDemoApp(config: DemoConfig): Promise<DemoApp> {
   const store = await openStore(config.store, { secrets: config.secrets, ...config.storeOptions });
   let manager: DemoManager;
   try {
-    manager = new SessionManager<DemoData>({
-      store,
-      secrets: config.secrets,
+    // Our own stores: the cookie age from the environment, and the absolute timeout on (off by
+    // default in the library, for compatibility): a session ends 12 hours after login however
+    // active it is, on every store including the cookie store.
+    const own = {
       ...(config.cookieAge !== undefined ? { cookie: { maxAge: config.cookieAge } } : {}),
-      // On in the demo (off by default in the library, for compatibility): a session ends 12 hours
-      // after login however active it is, on every store including the cookie store.
       ...(config.absoluteTimeout ? { absoluteTimeout: config.absoluteTimeout } : {}),
-    });
+    };
+    // Next to Django (SESSION_STORE=django+…): Django's cookie and expiry rules, so both apps
+    // send the same cookie (Django has no absolute timeout, and its tables keep no login time).
+    const django = /^django[+-]/i.test(config.store) ? djangoManagerOptions(config.cookieAge !== undefined ? { SESSION_COOKIE_AGE: config.cookieAge } : {}) : own;
+    manager = new SessionManager<DemoData>({ store, secrets: config.secrets, ...django });
   } catch (err) {
     await store.close();
     throw err;

@@ -184,8 +184,11 @@ function attributes(options: ResolvedCookieOptions): SerializeOptions {
   };
 }
 
-/** Characters our cookie values use (base64url and the dots between parts): nothing to encode. */
-const SAFE_VALUE = /^[A-Za-z0-9._~-]*$/;
+/**
+ * Characters our cookie values use (base64url and the dots between parts, and the colons of
+ * Django's signed values, which Django sends unencoded): all RFC 6265 cookie-octets, nothing to encode.
+ */
+const SAFE_VALUE = /^[A-Za-z0-9._~:-]*$/;
 const templates = new WeakMap<ResolvedCookieOptions, { domain: string; rest: string }>();
 
 /**

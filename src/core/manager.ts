@@ -6,7 +6,7 @@ import { Signer } from './signing.js';
 import { generateSessionId, isValidSessionId, storeKeyFor } from './session-id.js';
 import { Session, type SessionContext, type SessionDataShape, type VerifiedCookie } from './session.js';
 import { planCommit, type CommitPlan, type CommitPolicy } from './commit-plan.js';
-import { isStatelessStore, type Awaitable, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats } from './store.js';
+import { isStatelessStore, type SessionIdScheme, type Awaitable, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats } from './store.js';
 import { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './csrf.js';
 import { SessionEvents, type SessionEvent, type SessionEventType, type SessionTelemetry } from './events.js';
 import type { SessionLogger } from './log.js';
@@ -145,7 +145,8 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   readonly cookie: ResolvedCookieOptions;
   /** Set when sessions live in the cookie itself; `store` then refuses every call. */
   readonly #stateless: StatelessStore | null;
-  readonly #signer: Signer;
+  /** How IDs are made, signed and keyed: the core's, or the store's own (`store.ids`). */
+  readonly #ids: SessionIdScheme;
   readonly #ctx: SessionContext;
   readonly #policy: CommitPolicy;
   readonly #timeout: number;
@@ -163,7 +164,8 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     this.#stateless = isStatelessStore(options.store) ? options.store : null;
     this.store = this.#stateless ? unsupportedStore(this.#stateless) : (options.store as SessionStore);
     this.cookie = resolveCookieOptions(options.cookie);
-    this.#signer = new Signer(options.secrets);
+    const signer = new Signer(options.secrets);
+    this.#ids = this.store.ids ?? signedIds(signer, generateSessionId);
     this.#policy = {
       maxAge: this.cookie.maxAge,
       expireAtBrowserClose: options.expireAtBrowserClose ?? false,
@@ -173,10 +175,10 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
       ...(times.absoluteTimeoutMs !== undefined ? { absoluteTimeoutMs: times.absoluteTimeoutMs } : {}),
       ...(times.idleTimeoutMs !== undefined ? { idleTimeoutMs: times.idleTimeoutMs } : {}),
     };
-    this.#csrf = new CsrfCookie(this.#signer, this.cookie, options.csrfCookieName);
+    this.#csrf = new CsrfCookie(signer, this.cookie, options.csrfCookieName);
     this.#ctx = { ...this.#policy, now: options.now ?? Date.now, csrfCookieSecret: (header) => this.#csrf.secretIn(header) };
     this.#timeout = times.storeTimeout;
-    this.#generateId = options.generateId ?? generateSessionId;
+    this.#generateId = options.generateId ?? this.#ids.generate;
     this.#storeOutage = options.storeOutage ?? 'error';
     this.#events = new SessionEvents(options);
     this.#target = (!this.#stateless && options.telemetry?.instrumentStore?.(this.store)) || this.store;
@@ -403,8 +405,11 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   *#create(session: Session<Data>, record: SessionRecord): Generator<StoreStep, void, unknown> {
     for (let attempt = 0; attempt < MAX_CREATE_ATTEMPTS; attempt++) {
       const id = this.#generateId();
-      if (!isValidSessionId(id)) throw new SessionError('ERR_SESSION_CONFIG', 'generateId() returned an ID that fails isValidSessionId().');
-      const key = storeKeyFor(id);
+      // Only an injected generateId is checked: the scheme's own IDs are valid by construction.
+      if (this.#generateId !== this.#ids.generate && this.#ids.read(this.#ids.cookieValue(id))?.id !== id) {
+        throw new SessionError('ERR_SESSION_CONFIG', 'generateId() returned an ID that fails isValidSessionId().');
+      }
+      const key = this.#ids.storeKey(id);
       if (yield (store) => store.create(key, record)) {
         session.stored(id, key);
         return;
@@ -440,7 +445,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     // The same ID without a current signature: its cookie was signed by an older secret.
     if (sameId) this.#emit('session.resigned', session.storeKey);
     const id = session.id!;
-    const value = this.#signer.sign(id);
+    const value = this.#ids.cookieValue(id);
     this.#remember(value, id, session.storeKey!, true);
     session.signed(value);
     return value;
@@ -522,9 +527,9 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   #verify(value: string): VerifiedCookie | null {
     const hit = this.#verified.get(value);
     if (hit !== undefined) return hit;
-    const verified = this.#signer.verify(value);
-    if (verified === null || !isValidSessionId(verified.payload)) return this.#refused(value);
-    return this.#remember(value, verified.payload, storeKeyFor(verified.payload), verified.current);
+    const verified = this.#ids.read(value);
+    if (verified === null) return this.#refused(value);
+    return this.#remember(value, verified.id, this.#ids.storeKey(verified.id), verified.current);
   }
 
   /** A cookie value that did not verify: forged if it has our shape, else malformed. */
@@ -589,6 +594,19 @@ const PROBE_KEY = 'cloakroom-readiness-probe'.padEnd(43, '-');
 
 /** What a signed session cookie looks like (`<ID>.<MAC>`): anything else is malformed rather than forged. */
 const SIGNED_COOKIE_SHAPE = /^[A-Za-z0-9_-]{32}\.[A-Za-z0-9_-]{43}$/;
+
+/** The core's IDs: 192 random bits, HMAC-signed in the cookie, stored as their SHA-256. */
+function signedIds(signer: Signer, generate: () => string): SessionIdScheme {
+  return {
+    generate,
+    cookieValue: (id) => signer.sign(id),
+    read(value) {
+      const verified = signer.verify(value);
+      return verified !== null && isValidSessionId(verified.payload) ? { id: verified.payload, current: verified.current } : null;
+    },
+    storeKey: storeKeyFor,
+  };
+}
 
 /** Verified cookie values remembered per manager (a few hundred bytes each, bounded). */
 const VERIFIED_CACHE_SIZE = 10_000;

@@ -94,6 +94,29 @@ export interface StoreStats {
 export type Awaitable<T> = T | Promise<T>;
 
 /**
+ * How session IDs are made, carried in the cookie and keyed in the store. A store brings its
+ * own only when another system fixes the format (Django's session key, kept raw in its tables
+ * and sent unsigned); every other store uses the core's (192-bit IDs, HMAC-signed in the
+ * cookie, stored as their SHA-256).
+ *
+ * @example
+ * const ids: SessionIdScheme = { generate, cookieValue: (id) => id, read: (v) => (ok(v) ? { id: v, current: true } : null), storeKey: (id) => id };
+ */
+export interface SessionIdScheme {
+  /** A fresh ID from the CSPRNG. */
+  generate(): string;
+  /** What the cookie carries for `id`. */
+  cookieValue(id: string): string;
+  /**
+   * The ID in a cookie value, or null when the value is malformed or forged (checked before any
+   * store sees it; never throws). `current`: the value is what `cookieValue` writes today.
+   */
+  read(value: string): { id: string; current: boolean } | null;
+  /** The key the store is called with for `id`. */
+  storeKey(id: string): string;
+}
+
+/**
  * What every server-side store implements; `cloakroom/testing` checks a store against it.
  *
  * The request-path methods (`get`, `create`, `update`, `touch`, `destroy`) may return their
@@ -108,6 +131,8 @@ export type Awaitable<T> = T | Promise<T>;
 export interface SessionStore {
   /** A short name for logs and errors, e.g. `sqlite:./data/sessions.db` (no passwords). */
   readonly name: string;
+  /** Set only by stores whose IDs another system fixes (see {@link SessionIdScheme}); the manager then uses it. */
+  readonly ids?: SessionIdScheme;
   /** The record, or null when there is none or it has expired. */
   get(key: string, now: number): Awaitable<SessionRecord | null>;
   /** Inserts; answers false (and changes nothing) when the key already exists. */

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { SessionError } from '../core/errors.js';
 import type { SessionStore, StatelessStore } from '../core/store.js';
+import type { DjangoUrlOptions } from '../django/from-url.js';
 
 /**
  * Options of `createStore()`.
@@ -24,6 +25,8 @@ export interface CreateStoreOptions {
   connect?: boolean;
   /** Where a tiered store reports cache outages. Default `console`. */
   logger?: Pick<Console, 'warn' | 'error'>;
+  /** For the `django+…` URLs: Django's keys (default env `DJANGO_SECRET_KEY`, `DJANGO_SECRET_KEY_FALLBACKS`) and cache settings. */
+  django?: DjangoUrlOptions;
 }
 
 /**
@@ -42,6 +45,8 @@ export const STORE_URL_FORMS = [
   'postgres://user:pass@host:port/db         (postgresql:// too)',
   'mysql://user:pass@host:port/db            (mariadb:// too)',
   'tiered:CACHE_URL|DATABASE_URL             e.g. tiered:redis://127.0.0.1:6379|postgres://…/app',
+  'django+sqlite:PATH, django+postgres://…, django+mysql://…   a Django project\'s django_session table (DJANGO_SECRET_KEY)',
+  'django+redis://host:port[/db], django+cached-db+REDIS_URL|DB_URL, django-signed-cookies:   Django\'s other backends',
 ] as const;
 
 /**
@@ -57,6 +62,8 @@ export async function createStore(url: string, options: CreateStoreOptions = {})
   if (typeof url !== 'string' || url.trim() === '') throw badUrl(String(url), 'it is empty');
   const text = url.trim();
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
+  // Django's own backends: one module, loaded only when such a URL is used.
+  if (scheme?.startsWith('django+')) return (await import('../django/from-url.js')).createDjangoStore(text, options);
   switch (scheme) {
     case 'memory': {
       if (!/^memory:(\/\/)?$/i.test(text)) throw badUrl(text, 'memory: takes no path');
@@ -71,6 +78,8 @@ export async function createStore(url: string, options: CreateStoreOptions = {})
     }
     case 'tiered':
       return createTiered(text, options);
+    case 'django-signed-cookies':
+      return (await import('../django/from-url.js')).createDjangoStore(text, options);
     default:
       return createStateful(text, scheme, options);
   }

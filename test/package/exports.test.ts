@@ -53,6 +53,12 @@ const EXPECTED: Record<string, string[]> = {
   './telemetry': ['openTelemetry'],
   './stores/d1': ['D1Store'],
   './stores/sqlite-sync': ['SyncSqliteStore', 'openBunSqliteStore', 'openNodeSqliteStore'],
+  './django': [
+    'AUTH_USER_BACKEND', 'AUTH_USER_HASH', 'AUTH_USER_ID', 'CACHED_DB_SESSION_PREFIX', 'CACHE_SESSION_PREFIX', 'DB_SESSION_SALT',
+    'DJANGO_SESSION_IDS', 'DJANGO_URL_FORMS', 'DjangoCacheStore', 'DjangoCachedDbStore', 'DjangoDbStore', 'DjangoSignedCookieStore',
+    'DjangoSigner', 'MODEL_BACKEND', 'SIGNED_COOKIES_SALT', 'SessionDataCodec', 'createDjangoStore', 'djangoLogin', 'djangoLogout',
+    'djangoManagerOptions', 'djangoMysql', 'djangoPostgres', 'djangoSqlite', 'djangoUser', 'sessionAuthHash',
+  ],
 };
 
 /** Modules that exist in dist/ but are not part of the public surface. */

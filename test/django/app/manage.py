@@ -1,0 +1,10 @@
+#!/usr/bin/env python3
+"""manage.py of the Django project cloakroom's interop tests run (see djproject/settings.py)."""
+import os
+import sys
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "djproject.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
