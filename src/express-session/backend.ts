@@ -11,8 +11,8 @@ import type { ExpressSessionStore, StoreCallback, StoredSessionData } from './st
  */
 export type Snapshot = Map<string, string>;
 
-/** An object that carries a cloakroom store for the drop-in (the drop-in's own MemoryStore does). */
-export const CLOAKROOM_STORE = Symbol.for('cloakroom.express-session.store');
+/** A value now (a store that called back before returning), or later. */
+export type Maybe<T> = T | Promise<T>;
 
 /** Browser-session cookies have no expiry; their records live a day, as connect-redis's do. */
 const BROWSER_SESSION_TTL_MS = 86_400_000;
@@ -24,15 +24,17 @@ const BROWSER_SESSION_TTL_MS = 86_400_000;
  */
 export interface SessionBackend {
   readonly supportsTouch: boolean;
-  /** The stored session for `sid`, or null when there is none. */
-  get(sid: string): Promise<StoredSessionData | null>;
+  /** True when `save` needs the snapshots (cloakroom stores write only what changed). */
+  readonly wantsSnapshots: boolean;
+  /** The stored session for `sid`, or null when there is none. Throws or rejects with a 503 SessionError. */
+  get(sid: string): Maybe<StoredSessionData | null>;
   /**
-   * Writes `session` (whose JSON per property is `now`). `stored` is what this request knows
-   * the store holds for `sid` (null: nothing yet); cloakroom stores write only the difference.
+   * Writes `session`. For a cloakroom store, `now` is its JSON per property and `stored` what
+   * this request knows the store holds for `sid` (null: nothing yet): only the difference is written.
    */
-  save(sid: string, session: object, now: Snapshot, stored: Snapshot | null): Promise<void>;
-  touch(sid: string, session: object): Promise<void>;
-  destroy(sid: string): Promise<void>;
+  save(sid: string, session: object, now: Snapshot | null, stored: Snapshot | null): Maybe<unknown>;
+  touch(sid: string, session: object): Maybe<unknown>;
+  destroy(sid: string): Maybe<unknown>;
 }
 
 /** Chooses the backend for the `store` option; throws a TypeError for anything else. */
@@ -43,9 +45,8 @@ export function backendFor(store: unknown, timeoutMs: number): SessionBackend {
   throw new TypeError('store must be an express-session store (get/set/destroy) or a cloakroom SessionStore');
 }
 
-function cloakroomStoreOf(store: unknown): (() => SessionStore) | null {
+function cloakroomStoreOf(store: unknown): SessionStore | null {
   if (typeof store !== 'object' || store === null) return null;
-  if (CLOAKROOM_STORE in store) return () => (store as { [CLOAKROOM_STORE]: SessionStore })[CLOAKROOM_STORE];
   const candidate = store as Partial<SessionStore> & Partial<StatelessStore>;
   if (isStatelessStore(candidate as StatelessStore)) {
     throw new TypeError(
@@ -53,7 +54,7 @@ function cloakroomStoreOf(store: unknown): (() => SessionStore) | null {
     );
   }
   if (typeof candidate.create === 'function' && typeof candidate.update === 'function' && typeof candidate.clearExpired === 'function') {
-    return () => store as SessionStore;
+    return store as SessionStore;
   }
   return null;
 }
@@ -87,12 +88,16 @@ export function parseStoredData(data: Record<string, string>): StoredSessionData
   return out as StoredSessionData;
 }
 
-/** Runs one store call under a deadline; store failures become 503s (`ERR_STORE_UNAVAILABLE`). */
-function bounded<T>(storeName: string, timeoutMs: number, call: () => Promise<T> | T): Promise<T> {
-  const failure = (err: unknown): SessionError =>
+function storeFailure(storeName: string): (err: unknown) => SessionError {
+  return (err) =>
     err instanceof SessionError
       ? err
       : new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${storeName} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+}
+
+/** Runs one promise-returning store call under a deadline; store failures become 503s (`ERR_STORE_UNAVAILABLE`). */
+function bounded<T>(storeName: string, timeoutMs: number, call: () => Promise<T> | T): Promise<T> {
+  const failure = storeFailure(storeName);
   let started: Promise<T>;
   try {
     // Promise.resolve: a store may answer with a plain value (it returns a native promise as is).
@@ -104,9 +109,67 @@ function bounded<T>(storeName: string, timeoutMs: number, call: () => Promise<T>
   return withDeadline(started, timeoutMs, timedOut, failure);
 }
 
-/** An express-session store: whole-object writes under the raw ID, exactly as express-session does them. */
+/**
+ * Calls one node-style callback method of a store. A store that calls back before returning
+ * (a synchronous one) gets its answer used at once: no promise, no timer. Otherwise the answer
+ * comes as a promise under the deadline. A store that returns a rejected promise instead of
+ * calling back counts as failed; a second callback is ignored.
+ */
+function callStore<T>(storeName: string, timeoutMs: number, invoke: (callback: StoreCallback<T>) => unknown): Maybe<T> {
+  const failure = storeFailure(storeName);
+  let state = 'calling' as 'calling' | 'waiting' | 'done';
+  let syncError: unknown;
+  let syncValue: T | undefined;
+  let settle: StoreCallback<T> | undefined;
+  const callback: StoreCallback<T> = (err, value) => {
+    if (state === 'done') return;
+    if (state === 'calling') {
+      state = 'done';
+      syncError = err;
+      syncValue = value;
+      return;
+    }
+    state = 'done';
+    settle!(err, value);
+  };
+  let returned: unknown;
+  try {
+    returned = invoke(callback);
+  } catch (err) {
+    state = 'done';
+    throw failure(err);
+  }
+  if ((state as string) === 'done') {
+    if (syncError) throw failure(syncError);
+    return syncValue as T;
+  }
+  state = 'waiting';
+  const answer = new Promise<T>((resolve, reject) => {
+    settle = (err, value) => (err ? reject(err) : resolve(value as T));
+  });
+  if (returned && typeof (returned as Promise<unknown>).then === 'function') {
+    (returned as Promise<unknown>).then(undefined, (err: unknown) => callback(err ?? new Error('the store rejected')));
+  }
+  const timedOut = () => {
+    state = 'done';
+    return new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${storeName} did not answer within ${timeoutMs} ms.`);
+  };
+  return withDeadline(answer, timeoutMs, timedOut, failure);
+}
+
+/** `then` for a value that may not be a promise: runs `next` at once when it is not. */
+export function andThen<T, U>(value: Maybe<T>, next: (value: T) => Maybe<U>): Maybe<U> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
+/**
+ * An express-session store, driven exactly as express-session drives it: its own public
+ * `get`/`set`/`touch`/`destroy`, with the raw ID, the Session object and a node-style
+ * callback, so a store that is wrapped, subclassed or counted sees every call.
+ */
 class ExpressStoreBackend implements SessionBackend {
   readonly supportsTouch: boolean;
+  readonly wantsSnapshots = false;
   readonly #store: ExpressSessionStore;
   readonly #timeout: number;
   readonly #name: string;
@@ -115,33 +178,34 @@ class ExpressStoreBackend implements SessionBackend {
     this.#store = store;
     this.#timeout = timeoutMs;
     this.supportsTouch = typeof store.touch === 'function';
-    this.#name = store.constructor?.name ?? 'store';
+    this.#name = store.constructor?.name || 'store';
   }
 
-  #call<T>(invoke: (callback: StoreCallback<T>) => unknown): Promise<T> {
-    return bounded(this.#name, this.#timeout, () => viaCallback(invoke));
-  }
-
-  get(sid: string): Promise<StoredSessionData | null> {
-    return this.#call<StoredSessionData | null | undefined>((cb) =>
-      this.#store.get(sid, (err, value) => {
+  get(sid: string): Maybe<StoredSessionData | null> {
+    const store = this.#store;
+    const value = callStore<StoredSessionData | null | undefined>(this.#name, this.#timeout, (cb) =>
+      store.get(sid, (err, sess) => {
         // express-session treats ENOENT (file stores) as "no session", not as a failure.
         if (err && (err as { code?: unknown }).code === 'ENOENT') cb(null, null);
-        else cb(err, value);
+        else cb(err, sess);
       }),
-    ).then((value) => (value && typeof value === 'object' ? value : null));
+    );
+    return andThen(value, (sess) => (sess && typeof sess === 'object' ? sess : null));
   }
 
-  async save(sid: string, session: object): Promise<void> {
-    await this.#call((cb) => this.#store.set(sid, session, cb));
+  save(sid: string, session: object): Maybe<unknown> {
+    const store = this.#store;
+    return callStore<unknown>(this.#name, this.#timeout, (cb) => store.set(sid, session, cb));
   }
 
-  async touch(sid: string, session: object): Promise<void> {
-    await this.#call((cb) => this.#store.touch!(sid, session, cb));
+  touch(sid: string, session: object): Maybe<unknown> {
+    const store = this.#store;
+    return callStore<unknown>(this.#name, this.#timeout, (cb) => store.touch!(sid, session, cb));
   }
 
-  async destroy(sid: string): Promise<void> {
-    await this.#call((cb) => this.#store.destroy(sid, cb));
+  destroy(sid: string): Maybe<unknown> {
+    const store = this.#store;
+    return callStore<unknown>(this.#name, this.#timeout, (cb) => store.destroy(sid, cb));
   }
 }
 
@@ -152,16 +216,17 @@ class ExpressStoreBackend implements SessionBackend {
  */
 class CloakroomBackend implements SessionBackend {
   readonly supportsTouch = true;
-  readonly #store: () => SessionStore;
+  readonly wantsSnapshots = true;
+  readonly #store: SessionStore;
   readonly #timeout: number;
 
-  constructor(store: () => SessionStore, timeoutMs: number) {
+  constructor(store: SessionStore, timeoutMs: number) {
     this.#store = store;
     this.#timeout = timeoutMs;
   }
 
   #call<T>(fn: (store: SessionStore) => Awaitable<T>): Promise<T> {
-    const store = this.#store();
+    const store = this.#store;
     return bounded(store.name, this.#timeout, async () => fn(store));
   }
 
@@ -173,7 +238,8 @@ class CloakroomBackend implements SessionBackend {
     return parseStoredData(record.data);
   }
 
-  async save(sid: string, session: object, current: Snapshot, stored: Snapshot | null): Promise<void> {
+  async save(sid: string, session: object, snapshot: Snapshot | null, stored: Snapshot | null): Promise<void> {
+    const current = snapshot ?? snapshotOf(session);
     const key = storeKeyFor(sid);
     const now = Date.now();
     const expiresAt = expiryOf(session, now);
@@ -212,12 +278,4 @@ class CloakroomBackend implements SessionBackend {
 function expiryOf(session: object, now: number): number {
   const expires = (session as { cookie?: { expires?: unknown } }).cookie?.expires;
   return expires instanceof Date && Number.isFinite(expires.getTime()) ? expires.getTime() : now + BROWSER_SESSION_TTL_MS;
-}
-
-/** Calls a node-style callback API once; a store that returns a rejected promise instead counts too. */
-function viaCallback<T>(invoke: (callback: StoreCallback<T>) => unknown): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const returned = invoke((err, value) => (err ? reject(err) : resolve(value as T)));
-    if (returned && typeof (returned as Promise<unknown>).then === 'function') (returned as Promise<unknown>).then(undefined, reject);
-  });
 }

@@ -15,8 +15,8 @@ export type SameSiteOption = boolean | 'lax' | 'strict' | 'none' | 'auto';
  * const cookie: CookieOptions = { maxAge: 86_400_000, sameSite: 'lax', secure: 'auto' };
  */
 export interface CookieOptions {
-  /** Milliseconds of life; sets `expires` to now + maxAge. Default null: a browser-session cookie. */
-  maxAge?: number | null;
+  /** Milliseconds of life; sets `expires` to now + maxAge (a Date is taken as `expires`, deprecated). Default null: a browser-session cookie. */
+  maxAge?: number | Date | null;
   /** An absolute expiry; prefer `maxAge`. */
   expires?: Date | null;
   /** Default true (RFC 6265 §4.1.2.6). */
@@ -95,14 +95,14 @@ export class Cookie {
 
   /** Milliseconds until the cookie expires, or null for a browser-session cookie. */
   get maxAge(): number | null {
-    return this.#expires instanceof Date ? this.#expires.valueOf() - Date.now() : null;
+    return this.#expires instanceof Date ? this.#expires.valueOf() - Date.now() : (this.#expires ?? null);
   }
 
-  set maxAge(ms: number | null | undefined) {
-    if (ms !== null && ms !== undefined && (typeof ms !== 'number' || !Number.isFinite(ms))) {
-      throw new TypeError('maxAge must be a number of milliseconds');
-    }
-    this.expires = typeof ms === 'number' ? new Date(Date.now() + ms) : null;
+  /** A number of milliseconds from now; a Date (deprecated in express-session, still accepted) is an absolute expiry. */
+  set maxAge(ms: number | Date | null | undefined) {
+    if (ms && typeof ms !== 'number' && !(ms instanceof Date)) throw new TypeError('maxAge must be a number or Date');
+    if (typeof ms === 'number' && !Number.isFinite(ms)) throw new TypeError('maxAge must be a number or Date');
+    this.expires = typeof ms === 'number' ? new Date(Date.now() + ms) : (ms ?? null);
     // express-session re-reads the remaining time here, so originalMaxAge loses a millisecond
     // whenever the clock ticks between two Date.now() calls, request after request; keep it exact.
     if (typeof ms === 'number') this.originalMaxAge = ms;

@@ -8,9 +8,9 @@
  */
 import { session as createMiddleware, type SessionOptions, type SessionMiddleware } from './middleware.js';
 import { Cookie, type CookieOptions, type CookieData, type SameSiteOption } from './cookie.js';
-import { MemoryStore } from './memory.js';
+import { MemoryStore, type MemoryStoreOptions } from './memory.js';
 import { Session, type SessionCallback, type SessionRequest } from './session.js';
-import { Store, type ExpressSessionStore, type StoreCallback, type StoredSessionData } from './store.js';
+import { Store, type ExpressSessionStore, type StoreCallback, type StoreConstructor, type StoredSessionData } from './store.js';
 
 /**
  * The middleware factory, with express-session's constructors as properties
@@ -20,7 +20,7 @@ import { Store, type ExpressSessionStore, type StoreCallback, type StoredSession
  * const PgStore = require('connect-pg-simple')(session);
  * app.use(session({ store: new PgStore({ pool }), secret, resave: false, saveUninitialized: false }));
  */
-function session(options: SessionOptions): SessionMiddleware {
+function session(options?: SessionOptions): SessionMiddleware {
   return createMiddleware(options);
 }
 session.Store = Store;
@@ -41,4 +41,6 @@ export type {
   ExpressSessionStore,
   StoreCallback,
   StoredSessionData,
+  StoreConstructor,
+  MemoryStoreOptions,
 };

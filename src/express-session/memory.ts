@@ -1,82 +1,123 @@
-import { MemoryStore as CoreMemoryStore, type MemoryStoreOptions } from '../stores/memory.js';
-import { storeKeyFor } from '../core/session-id.js';
-import type { SessionStore } from '../core/store.js';
 import { Store, type StoreCallback, type StoredSessionData } from './store.js';
-import { CLOAKROOM_STORE, parseStoredData as parseData } from './backend.js';
-
-const ONE_DAY_MS = 86_400_000;
 
 /**
- * express-session's `MemoryStore`, rebuilt on cloakroom's bounded memory store: the
- * middleware writes through cloakroom's store contract (only changed keys, IDs hashed), and
- * the callback methods (`get`, `set`, `destroy`, `touch`, `length`, `clear`) keep
- * working for code that calls them. There is no `all()`: IDs are kept only as hashes. Unlike express-session's, it evicts the least recently
- * used session past `maxEntries` instead of growing without bound.
+ * Options of the drop-in's `MemoryStore`.
+ *
+ * @example
+ * new session.MemoryStore({ maxEntries: 50_000 });
+ */
+export interface MemoryStoreOptions {
+  /** Most sessions held; past it the least recently used one is evicted. Default 10,000. */
+  maxEntries?: number;
+}
+
+/** Records of browser-session cookies (no expiry) live a day, like connect-redis's default ttl. */
+const BROWSER_SESSION_TTL_MS = 86_400_000;
+
+interface Entry {
+  json: string;
+  expiresAt: number;
+}
+
+/**
+ * express-session's `MemoryStore`: sessions as JSON text under their IDs, with its methods and
+ * callback conventions (`get`, `set`, `touch`, `destroy`, `all`, `length`, `clear`), so code
+ * that wraps, subclasses or counts them sees every call the middleware makes. Unlike
+ * express-session's, it is bounded: past `maxEntries` the least recently used session goes,
+ * and records of browser-session cookies expire after a day instead of living forever.
+ * Callbacks run on the next microtask, after the method returned, as express-session's
+ * (which waits for setImmediate) do.
  *
  * @example
  * app.use(session({ secret, resave: false, saveUninitialized: false, store: new session.MemoryStore() }));
  */
 export class MemoryStore extends Store {
-  #inner: CoreMemoryStore;
-  readonly #options: MemoryStoreOptions;
+  /** Insertion order is recency order: a read re-inserts (the Map is the LRU list). */
+  #sessions = new Map<string, Entry>();
+  readonly #maxEntries: number;
 
   constructor(options: MemoryStoreOptions = {}) {
-    super();
-    this.#options = options;
-    this.#inner = new CoreMemoryStore(options);
+    super(options);
+    const max = options.maxEntries ?? 10_000;
+    if (!Number.isInteger(max) || max < 1) throw new TypeError('maxEntries must be a positive integer');
+    this.#maxEntries = max;
   }
 
-  /** The cloakroom store the middleware writes through. */
-  get [CLOAKROOM_STORE](): SessionStore {
-    return this.#inner;
+  /** The stored session, or undefined when there is none or it expired. */
+  get(sid: string, callback: StoreCallback<StoredSessionData | undefined>): void {
+    defer(callback, null, this.#read(sid));
   }
 
-  get(sid: string, callback: StoreCallback<StoredSessionData | null>): void {
-    settle(Promise.resolve(this.#inner.get(storeKeyFor(sid), Date.now())).then((record) => (record ? parseData(record.data) : null)), callback);
-  }
-
+  /** Stores `session` (as JSON) under `sid`. */
   set(sid: string, session: object, callback?: StoreCallback): void {
-    const key = storeKeyFor(sid);
-    const now = Date.now();
-    const data: Record<string, string> = Object.create(null);
-    for (const [k, v] of Object.entries(JSON.parse(JSON.stringify(session)) as Record<string, unknown>)) data[k] = JSON.stringify(v);
-    const expires = (session as { cookie?: { expires?: Date | null } }).cookie?.expires;
-    const expiresAt = expires instanceof Date ? expires.getTime() : now + ONE_DAY_MS;
-    const record = { data, expiresAt, createdAt: now, lastSeenAt: now, userId: null, userAgent: null };
-    const upsert = async () => {
-      if (await this.#inner.create(key, record)) return;
-      await this.#inner.update(key, { set: data, unset: [], replace: true, expiresAt, lastSeenAt: now }, now);
-    };
-    settle(upsert(), callback);
+    this.#write(sid, JSON.stringify(session), session);
+    if (callback) defer(callback);
   }
 
-  destroy(sid: string, callback?: StoreCallback): void {
-    settle(this.#inner.destroy(storeKeyFor(sid)), callback);
-  }
-
+  /** Replaces the stored `cookie` (the expiry) of a session that exists; data stays as stored. */
   touch(sid: string, session: object, callback?: StoreCallback): void {
-    const expires = (session as { cookie?: { expires?: Date | null } }).cookie?.expires;
-    const now = Date.now();
-    const expiresAt = expires instanceof Date ? expires.getTime() : now + ONE_DAY_MS;
-    settle(this.#inner.touch(storeKeyFor(sid), expiresAt, now, now), callback);
+    const current = this.#read(sid);
+    if (current) {
+      current.cookie = (session as { cookie: StoredSessionData['cookie'] }).cookie;
+      this.#write(sid, JSON.stringify(current), session);
+    }
+    if (callback) defer(callback);
   }
 
-  /** Live sessions held. */
+  /** Deletes the session `sid` (no error when there is none). */
+  destroy(sid: string, callback?: StoreCallback): void {
+    this.#sessions.delete(sid);
+    if (callback) defer(callback);
+  }
+
+  /** Every live session by ID. */
+  all(callback: StoreCallback<Record<string, StoredSessionData>>): void {
+    const out: Record<string, StoredSessionData> = Object.create(null);
+    for (const sid of [...this.#sessions.keys()]) {
+      const sess = this.#read(sid, false);
+      if (sess) out[sid] = sess;
+    }
+    defer(callback, null, out);
+  }
+
+  /** How many live sessions there are. */
   length(callback: StoreCallback<number>): void {
-    settle(this.#inner.stats(Date.now()).then((s) => s.live), callback);
+    this.all((err, sessions) => (err ? callback(err) : callback(null, Object.keys(sessions!).length)));
   }
 
   /** Drops every session. */
   clear(callback?: StoreCallback): void {
-    const old = this.#inner;
-    this.#inner = new CoreMemoryStore(this.#options);
-    settle(old.close(), callback);
+    this.#sessions = new Map();
+    if (callback) defer(callback);
+  }
+
+  #read(sid: string, bump = true): StoredSessionData | undefined {
+    const entry = this.#sessions.get(sid);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= Date.now()) {
+      this.#sessions.delete(sid);
+      return undefined;
+    }
+    if (bump) {
+      this.#sessions.delete(sid);
+      this.#sessions.set(sid, entry);
+    }
+    return JSON.parse(entry.json) as StoredSessionData;
+  }
+
+  #write(sid: string, json: string, session: object): void {
+    const expires = (session as { cookie?: { expires?: unknown } }).cookie?.expires;
+    const at = expires instanceof Date ? expires.getTime() : typeof expires === 'string' ? Date.parse(expires) : NaN;
+    this.#sessions.delete(sid);
+    this.#sessions.set(sid, { json, expiresAt: Number.isFinite(at) ? at : Date.now() + BROWSER_SESSION_TTL_MS });
+    if (this.#sessions.size > this.#maxEntries) {
+      const oldest = this.#sessions.keys().next().value as string;
+      this.#sessions.delete(oldest);
+    }
   }
 }
 
-function settle<T>(answer: T | Promise<T>, callback: StoreCallback<T> | undefined): void {
-  Promise.resolve(answer).then(
-    (value) => callback && process.nextTick(callback, null, value),
-    (err: unknown) => callback && process.nextTick(callback, err),
-  );
+/** Calls back after the caller's code ran, as every real store does (never synchronously). */
+function defer(callback: StoreCallback<never>, err?: unknown, value?: unknown): void {
+  queueMicrotask(() => callback(err, value as never));
 }

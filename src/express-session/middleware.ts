@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { commitBeforeHeaders, sendSessionError } from '../adapters/node-response.js';
 import { readCookie } from '../core/cookie.js';
+import { SessionError } from '../core/errors.js';
 import type { CommitResult } from '../core/manager.js';
-import { secretsProblem } from '../core/secrets.js';
-import { backendFor, snapshotOf, type SessionBackend, type Snapshot } from './backend.js';
+import { andThen, backendFor, snapshotOf, type Maybe, type SessionBackend, type Snapshot } from './backend.js';
 import { Cookie, type CookieOptions } from './cookie.js';
 import { MemoryStore } from './memory.js';
 import { CONTROLLER, Session, type SessionCallback, type SessionController, type SessionRequest } from './session.js';
 import { SessionIdSigner } from './signature.js';
-import { inflateSession, type StoredSessionData } from './store.js';
+import { GENERATE, inflateSession, type StoredSessionData } from './store.js';
 
 /**
  * express-session 1.x's options, same names, same defaults.
@@ -18,8 +18,11 @@ import { inflateSession, type StoredSessionData } from './store.js';
  * const options: SessionOptions = { secret: ['new', 'old'], resave: false, saveUninitialized: false, cookie: { maxAge: 86_400_000 } };
  */
 export interface SessionOptions {
-  /** Signs the ID cookie; an array rotates secrets (the first signs, all verify). Required. */
-  secret: string | readonly string[];
+  /**
+   * Signs the ID cookie: a string, a Buffer, or an array of them to rotate (the first signs, all
+   * verify). Unset: cookie-parser's `req.secret` is used, and a request without it fails.
+   */
+  secret?: string | Buffer | readonly (string | Buffer)[];
   /** Cookie name. Default `connect.sid`. (`key` is the old alias.) */
   name?: string;
   key?: string;
@@ -56,34 +59,32 @@ const NO_HEADERS: CommitResult = { setCookie: undefined, vary: false };
 
 /**
  * express-session's middleware, on cloakroom: same options, same `req.session` API, same
- * signed cookie, so switching is one import. Commits before the response's headers go out,
- * so a redirect's target always sees the save (express-session #360).
+ * signed cookie, the store driven through the same calls, so switching is one import. Commits
+ * before the response's headers go out, so a redirect's target always sees the save
+ * (express-session #360), and a store that hangs costs a 503 after `storeTimeout`, not a hang.
  *
  * @example
  * import session from 'cloakroom/express-session';
  * app.use(session({ secret: process.env.SESSION_SECRET!, resave: false, saveUninitialized: false }));
  * app.get('/', (req, res) => { req.session.views = (req.session.views ?? 0) + 1; res.send(`${req.session.views}`); });
  */
-export function session(options: SessionOptions): SessionMiddleware {
-  const opts = options ?? ({} as SessionOptions);
-  const cookieOptions = opts.cookie ?? {};
+export function session(options?: SessionOptions): SessionMiddleware {
+  const opts = options ?? {};
   const generateId = opts.genid ?? defaultId;
-  const name = opts.name ?? opts.key ?? 'connect.sid';
+  const name = opts.name || opts.key || 'connect.sid';
   const store = opts.store ?? new MemoryStore();
-  const secrets = checkSecrets(opts.secret);
+  // express-session's checks, in its order, with its messages.
   if (typeof generateId !== 'function') throw new TypeError('genid option must be a function');
-  if (opts.unset !== undefined && opts.unset !== 'keep' && opts.unset !== 'destroy') {
-    throw new TypeError('unset option must be "destroy" or "keep"');
-  }
   if (opts.resave === undefined || opts.saveUninitialized === undefined) {
     process.emitWarning('cloakroom/express-session: set resave and saveUninitialized explicitly (both default to true, as in express-session).', {
       code: 'CLOAKROOM_SESSION_DEFAULTS',
     });
   }
+  if (opts.unset && opts.unset !== 'destroy' && opts.unset !== 'keep') throw new TypeError('unset option must be "destroy" or "keep"');
+  const signer = signerForOption(opts.secret);
   const settings: Settings = {
     name,
-    signer: new SessionIdSigner(secrets),
-    cookieOptions,
+    cookieOptions: opts.cookie ?? {},
     generateId,
     trustProxy: opts.proxy,
     resave: opts.resave ?? true,
@@ -93,6 +94,7 @@ export function session(options: SessionOptions): SessionMiddleware {
     store,
     backend: backendFor(store, opts.storeTimeout ?? 1000),
   };
+  const fromRequest = new RequestSecretSigners();
 
   return function sessionMiddleware(incoming, res, next) {
     const req = incoming as SessionRequest;
@@ -101,26 +103,46 @@ export function session(options: SessionOptions): SessionMiddleware {
       return;
     }
     // Outside the cookie's path the browser would not send the cookie back: no session at all.
-    const path = originalPathname(req);
-    if (!path.startsWith(resolveCookieOptions(settings, req).path ?? '/')) {
+    const cookieOptions = resolveCookieOptions(settings, req);
+    if (!originalPathname(req).startsWith(cookieOptions.path || '/')) {
       next();
       return;
     }
-    const lifecycle = new RequestSession(settings, req);
+    const requestSigner = signer ?? fromRequest.for((req as { secret?: unknown }).secret);
+    if (!requestSigner) {
+      next(new Error('secret option required for sessions'));
+      return;
+    }
+    const lifecycle = new RequestSession(settings, req, requestSigner);
     commitBeforeHeaders(res, (status) => lifecycle.commit(status));
-    lifecycle.start().then(
-      () => next(),
-      // The same bounded answer as every cloakroom adapter (503 + Retry-After, no internals),
-      // where express-session would hand the store's error to next().
-      (err: unknown) => sendSessionError(res, err),
-    );
+    let started: Maybe<void>;
+    try {
+      started = lifecycle.start();
+    } catch (err) {
+      next(loadError(err));
+      return;
+    }
+    // A failed load goes to next(err), as in express-session, so the app's error middleware
+    // answers it; the error's `status` is 503, which Express's default handler sends.
+    if (started instanceof Promise) started.then(() => next(), (err: unknown) => next(loadError(err)));
+    else next();
   };
+}
+
+/**
+ * A store failure as `next(err)` gets it: a SessionError whose `status` is 503, `cause` the
+ * store's own error, and `headers` a Retry-After, which Express's default handler sends.
+ */
+function loadError(err: unknown): unknown {
+  if (err instanceof SessionError && err.status === 503 && !('headers' in err)) {
+    Object.defineProperty(err, 'headers', { value: { 'Retry-After': '1' }, enumerable: false });
+  }
+  return err;
 }
 
 interface Settings {
   name: string;
-  signer: SessionIdSigner;
-  cookieOptions: SessionOptions['cookie'] & object;
+  cookieOptions: NonNullable<SessionOptions['cookie']>;
   generateId: (req: IncomingMessage) => string;
   trustProxy: boolean | undefined;
   resave: boolean;
@@ -132,40 +154,56 @@ interface Settings {
 }
 
 /**
- * One request's session: express-session's decisions (save, touch, set the cookie) in one
- * place, run once, before the headers are written.
+ * One request's session: express-session's decisions (save, touch, set the cookie), taken
+ * with its rules (`shouldSave`, `shouldTouch`, `shouldSetCookie`), run once, before the
+ * headers are written.
  */
 class RequestSession implements SessionController {
   readonly #settings: Settings;
   readonly #req: SessionRequest;
+  readonly #signer: SessionIdSigner;
   /** The ID the request's cookie carried (signature verified), if any. */
   readonly #cookieId: string | undefined;
   #originalId: string | undefined;
-  /** The data (cookie excluded) as generated or loaded: "modified" compares with this. */
-  #original: Snapshot = new Map();
-  /** The data as last saved in this request (or as loaded, unless `resave`): "saved" compares with this. */
-  #saved: Snapshot | undefined;
-  /** What the store holds, as this request knows it: the base cloakroom stores diff against. */
+  /** The data's JSON (cookie excluded) as generated or loaded: "modified" compares with this. */
+  #originalJson = '';
+  /** The data's JSON as last saved (or as loaded, unless `resave`): "saved" compares with this. */
+  #savedJson: string | undefined;
+  /** An explicit `save()` still waiting for the store: the commit waits for it. */
+  #pendingSave: Promise<unknown> | null = null;
+  /** What a cloakroom store holds, as this request knows it: the base its writes diff against. */
   #stored: { sid: string; snapshot: Snapshot } | null = null;
   /** False until the session is loaded: a response sent for a failed load commits nothing. */
   #started = false;
 
-  constructor(settings: Settings, req: SessionRequest) {
+  constructor(settings: Settings, req: SessionRequest, signer: SessionIdSigner) {
     this.#settings = settings;
     this.#req = req;
+    this.#signer = signer;
     req.sessionStore = settings.store;
     req[CONTROLLER] = this;
-    this.#cookieId = req.sessionID = readSessionId(req.headers.cookie, settings.name, settings.signer);
+    (req as { [GENERATE]?: (req: SessionRequest) => void })[GENERATE] = () => this.#generate();
+    this.#cookieId = req.sessionID = readSessionId(req, settings.name, signer);
   }
 
-  async start(): Promise<void> {
+  start(): Maybe<void> {
     const sid = this.#cookieId;
-    const stored = sid === undefined ? null : await this.#settings.backend.get(sid);
-    if (sid !== undefined && stored) this.#inflate(sid, stored);
-    else this.#generate();
+    if (!sid) {
+      this.#generate();
+      this.#begin(false);
+      return;
+    }
+    return andThen(this.#settings.backend.get(sid), (stored) => {
+      if (stored) this.#inflate(sid, stored);
+      else this.#generate();
+      this.#begin(stored !== null);
+    });
+  }
+
+  #begin(loaded: boolean): void {
     this.#originalId = this.#req.sessionID;
-    this.#original = dataOf(this.#req.session!);
-    if (stored && !this.#settings.resave) this.#saved = this.#original;
+    this.#originalJson = dataJson(this.#req.session!);
+    if (loaded && !this.#settings.resave) this.#savedJson = this.#originalJson;
     this.#started = true;
   }
 
@@ -173,46 +211,74 @@ class RequestSession implements SessionController {
 
   regenerate(callback: SessionCallback): void {
     const sid = this.#req.sessionID;
-    const destroyed = typeof sid === 'string' ? this.#settings.backend.destroy(sid) : Promise.resolve();
-    destroyed.then(
-      () => {
-        this.#generate();
-        callback();
-      },
-      (err: unknown) => {
-        this.#generate();
-        callback(err);
-      },
-    );
+    settle(this.#settings.backend.destroy(sid as string), (err) => {
+      this.#generate();
+      callback(err);
+    });
   }
 
   destroy(session: Session, callback: SessionCallback): void {
     delete this.#req.session;
-    this.#settings.backend.destroy(session.id).then(() => callback(), callback);
+    settle(this.#settings.backend.destroy(session.id), callback);
   }
 
   reload(session: Session, callback: SessionCallback): void {
-    this.#settings.backend.get(session.id).then((stored) => {
+    settle(this.#settings.backend.get(session.id), (err, stored) => {
+      if (err) return callback(err);
       if (!stored) return callback(new Error('failed to load session'));
       this.#inflate(session.id, stored);
       callback();
-    }, callback);
+    });
   }
 
   save(session: Session, callback: SessionCallback): void {
-    this.#write(session).then(() => callback(), callback);
+    // As express-session: the session counts as saved from the call, so the end of the request
+    // writes it again only if it changes after this. Unlike express-session, the response waits
+    // for this write, and if it fails the end of the request tries again.
+    const before = this.#savedJson;
+    const json = dataJson(session);
+    this.#savedJson = json;
+    let written: Maybe<void>;
+    try {
+      written = this.#write(session);
+    } catch (err) {
+      this.#savedJson = before;
+      callback(err);
+      return;
+    }
+    if (!(written instanceof Promise)) {
+      callback();
+      return;
+    }
+    const pending = written.then(
+      () => callback(),
+      (err: unknown) => {
+        if (this.#savedJson === json) this.#savedJson = before;
+        callback(err);
+      },
+    );
+    this.#pendingSave = pending;
+    void pending.finally(() => {
+      if (this.#pendingSave === pending) this.#pendingSave = null;
+    });
   }
 
   // ---- the commit -------------------------------------------------------------------
 
-  async commit(status: number): Promise<CommitResult> {
+  commit(status: number): Maybe<CommitResult> {
+    if (!this.#started) return NO_HEADERS;
+    const pending = this.#pendingSave;
+    if (pending) return pending.then(() => this.#decide(status));
+    return this.#decide(status);
+  }
+
+  #decide(status: number): Maybe<CommitResult> {
     const req = this.#req;
     const session = req.session;
     const sid = req.sessionID;
     const { backend } = this.#settings;
-    if (!this.#started) return NO_HEADERS;
     if (!session) {
-      if (this.#settings.unsetDestroy && typeof sid === 'string' && sid.length > 0) await backend.destroy(sid);
+      if (this.#settings.unsetDestroy && sid) return andThen(backend.destroy(sid), () => NO_HEADERS);
       return NO_HEADERS;
     }
     // A failed response saves nothing (Django's rule, and cloakroom's): a handler that threw
@@ -220,21 +286,23 @@ class RequestSession implements SessionController {
     if (status >= 500 || typeof sid !== 'string') return NO_HEADERS;
 
     session.touch();
-    const setCookie = this.#shouldSetCookie(session, sid);
-    if (this.#shouldSave(session, sid)) await this.#write(session);
-    else if (backend.supportsTouch && this.#cookieId === sid) await backend.touch(sid, session);
-
-    // Only send secure cookies over HTTPS (the session is still saved).
-    if (!setCookie || (session.cookie.secure === true && !isSecure(req, this.#settings.trustProxy))) return NO_HEADERS;
-    return { setCookie: session.cookie.serialize(this.#settings.name, this.#settings.signer.sign(sid)), vary: false };
+    const json = dataJson(session);
+    const setCookie = this.#shouldSetCookie(session, sid, json);
+    let work: Maybe<unknown> = undefined;
+    if (this.#shouldSave(session, sid, json)) work = this.#write(session);
+    else if (backend.supportsTouch && this.#cookieId === sid) work = backend.touch(sid, session);
+    return andThen(work, () => {
+      // Only send secure cookies over HTTPS (the session is still saved).
+      if (!setCookie || (session.cookie.secure && !isSecure(req, this.#settings.trustProxy))) return NO_HEADERS;
+      return { setCookie: session.cookie.serialize(this.#settings.name, this.#signer.sign(sid)), vary: false };
+    });
   }
 
   // ---- internals --------------------------------------------------------------------
 
   #generate(): void {
     const req = this.#req;
-    const id = this.#settings.generateId(req);
-    req.sessionID = id;
+    req.sessionID = this.#settings.generateId(req);
     const options = resolveCookieOptions(this.#settings, req);
     const session = new Session(req);
     session.cookie = new Cookie(options);
@@ -248,65 +316,100 @@ class RequestSession implements SessionController {
     this.#req.sessionID = sid;
     const session = inflateSession(this.#req, stored);
     this.#req.session = session;
-    this.#stored = { sid, snapshot: snapshotOf(session) };
+    if (this.#settings.backend.wantsSnapshots) this.#stored = { sid, snapshot: snapshotOf(session) };
   }
 
-  async #write(session: Session): Promise<void> {
+  #write(session: Session): Maybe<void> {
     const sid = session.id;
+    const { backend } = this.#settings;
+    if (!backend.wantsSnapshots) return andThen(backend.save(sid, session, null, null), () => undefined);
     const snapshot = snapshotOf(session);
     const stored = this.#stored?.sid === sid ? this.#stored.snapshot : null;
-    await this.#settings.backend.save(sid, session, snapshot, stored);
-    this.#stored = { sid, snapshot };
-    // A session regenerated mid-request is judged by its own ID, like express-session's savedHash.
-    if (sid === this.#originalId) this.#saved = dropCookie(snapshot);
+    return andThen(backend.save(sid, session, snapshot, stored), () => {
+      this.#stored = { sid, snapshot };
+    });
   }
 
-  #isModified(session: Session): boolean {
-    return this.#originalId !== session.id || !sameData(this.#original, dataOf(session));
+  #isModified(session: Session, json: string): boolean {
+    return this.#originalId !== session.id || this.#originalJson !== json;
   }
 
-  #isSaved(session: Session): boolean {
-    return this.#originalId === session.id && this.#saved !== undefined && sameData(this.#saved, dataOf(session));
+  #isSaved(session: Session, json: string): boolean {
+    return this.#originalId === session.id && this.#savedJson === json;
   }
 
-  #shouldSave(session: Session, sid: string): boolean {
+  #shouldSave(session: Session, sid: string, json: string): boolean {
     // An uninitialized new session is saved only when something was written to it.
-    if (!this.#settings.saveUninitialized && this.#saved === undefined && this.#cookieId !== sid) return this.#isModified(session);
-    return !this.#isSaved(session);
+    if (!this.#settings.saveUninitialized && this.#savedJson === undefined && this.#cookieId !== sid) return this.#isModified(session, json);
+    return !this.#isSaved(session, json);
   }
 
-  #shouldSetCookie(session: Session, sid: string): boolean {
-    if (this.#cookieId !== sid) return this.#settings.saveUninitialized || this.#isModified(session);
-    return this.#settings.rolling || (session.cookie.expires != null && this.#isModified(session));
+  #shouldSetCookie(session: Session, sid: string, json: string): boolean {
+    if (this.#cookieId !== sid) return this.#settings.saveUninitialized || this.#isModified(session, json);
+    return this.#settings.rolling || (session.cookie.expires != null && this.#isModified(session, json));
   }
 }
 
-function dataOf(session: Session): Snapshot {
-  return dropCookie(snapshotOf(session));
+/** Calls `callback` with a maybe-value's outcome: at once when it is not a promise. */
+function settle<T>(value: (() => Maybe<T>) | Maybe<T>, callback: (err: unknown, value?: T) => void): void {
+  let result: Maybe<T>;
+  try {
+    result = typeof value === 'function' ? (value as () => Maybe<T>)() : value;
+  } catch (err) {
+    callback(err);
+    return;
+  }
+  if (result instanceof Promise) result.then((v) => callback(undefined, v), (err: unknown) => callback(err ?? new Error('store failed')));
+  else callback(undefined, result);
 }
 
-function dropCookie(snapshot: Snapshot): Snapshot {
-  const out = new Map(snapshot);
-  out.delete('cookie');
+/**
+ * The session's data as JSON text with the top-level `cookie` left out: what express-session
+ * hashes to tell a modified or saved session. Compared as text, no hash needed.
+ */
+function dataJson(session: Session): string {
+  let out = '';
+  for (const key of Object.keys(session)) {
+    if (key === 'cookie') continue;
+    const json = JSON.stringify(session[key]);
+    if (json !== undefined) out += `${JSON.stringify(key)}:${json},`;
+  }
   return out;
 }
 
-function sameData(a: Snapshot, b: Snapshot): boolean {
-  if (a.size !== b.size) return false;
-  for (const [k, v] of a) if (b.get(k) !== v) return false;
-  return true;
+/**
+ * The signer for the `secret` option, or null when it is unset (the request's `req.secret` is
+ * used then). express-session's checks and messages; Buffers sign with their bytes.
+ */
+function signerForOption(secret: SessionOptions['secret']): SessionIdSigner | null {
+  if (Array.isArray(secret) && secret.length === 0) throw new TypeError('secret option array must contain one or more strings');
+  if (!secret) {
+    process.emitWarning('cloakroom/express-session: no secret option; using req.secret (cookie-parser) per request. Provide the secret option.', {
+      code: 'CLOAKROOM_SESSION_REQ_SECRET',
+    });
+    return null;
+  }
+  const list = (Array.isArray(secret) ? secret : [secret]) as unknown[];
+  if (!list.every(isSecretValue)) throw new TypeError('secret option must be a non-empty string or Buffer, or an array of them');
+  return new SessionIdSigner(list as (string | Buffer)[]);
 }
 
-function checkSecrets(secret: unknown): readonly string[] {
-  const list: unknown[] = Array.isArray(secret) ? secret : secret === undefined || secret === null || secret === '' ? [] : [secret];
-  // express-session's own rule (any non-empty string) and its TypeErrors, on the core's check.
-  switch (secretsProblem(list, 1)) {
-    case 'missing':
-      throw new TypeError('secret option required for sessions (a string, or an array of strings, newest first)');
-    case 'weak':
-      throw new TypeError('secret option must be a non-empty string or an array of them');
-    default:
-      return list as string[];
+function isSecretValue(value: unknown): value is string | Buffer {
+  return (typeof value === 'string' || Buffer.isBuffer(value)) && value.length > 0;
+}
+
+/** Signers for cookie-parser's `req.secret`, made once per secret (an app has one). */
+class RequestSecretSigners {
+  #secret: unknown;
+  #signer: SessionIdSigner | null = null;
+
+  for(secret: unknown): SessionIdSigner | null {
+    if (!isSecretValue(secret)) return null;
+    if (secret !== this.#secret || !this.#signer) {
+      this.#signer = new SessionIdSigner([secret]);
+      this.#secret = secret;
+    }
+    return this.#signer;
   }
 }
 
@@ -322,11 +425,21 @@ function originalPathname(req: IncomingMessage): string {
   return (end === -1 ? url : url.slice(0, end)) || '/';
 }
 
-/** The verified session ID in the Cookie header, or undefined. Bounded; never throws. */
-function readSessionId(header: string | undefined, name: string, signer: SessionIdSigner): string | undefined {
+/**
+ * The verified session ID, read as express-session reads it: the Cookie header first, then
+ * cookie-parser's `req.signedCookies` and `req.cookies` when it ran first. Never throws.
+ */
+function readSessionId(req: SessionRequest, name: string, signer: SessionIdSigner): string | undefined {
   // No bound on the value beyond the header's own: a custom genid may make IDs longer than cloakroom's.
-  const raw = readCookie(header, name, Infinity);
-  return raw === undefined ? undefined : signer.unsign(raw);
+  const raw = readCookie(req.headers.cookie, name, Infinity);
+  let id = raw === undefined ? undefined : signer.unsign(raw);
+  if (id) return id;
+  const parsed = req as { signedCookies?: Record<string, unknown>; cookies?: Record<string, unknown> };
+  const signed = parsed.signedCookies?.[name];
+  if (typeof signed === 'string' && signed) return signed;
+  const plain = parsed.cookies?.[name];
+  if (typeof plain === 'string') id = signer.unsign(plain);
+  return id || undefined;
 }
 
 /** express-session's rule: TLS socket; else with `proxy: true` the first X-Forwarded-Proto; else Express's `req.secure`. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Cookie } from './cookie.js';
+import type { ExpressSessionStore, Store } from './store.js';
 
 /**
  * The callback of `save`, `reload`, `destroy` and `regenerate`.
@@ -86,33 +87,59 @@ export class Session {
 
   /** Writes the session now (it is written for you at the end of the request when it changed). */
   save(callback?: SessionCallback): this {
-    controllerOf(this).save(this, callback ?? noop);
+    const controller = this.req[CONTROLLER];
+    if (controller) controller.save(this, callback ?? noop);
+    else storeOf(this).set(this.id, this, callback ?? noop);
     return this;
   }
 
   /** Replaces this object with the stored data of the same ID; errors when the record is gone. */
   reload(callback: SessionCallback): this {
-    controllerOf(this).reload(this, callback ?? noop);
+    const controller = this.req[CONTROLLER];
+    if (controller) {
+      controller.reload(this, callback ?? noop);
+      return this;
+    }
+    const store = storeOf(this);
+    const req = this.req;
+    store.get(this.id, (err, sess) => {
+      if (err) return callback(err);
+      if (!sess) return callback(new Error('failed to load session'));
+      store.createSession(req, sess);
+      callback();
+    });
     return this;
   }
 
   /** Deletes the stored record and unsets `req.session`. */
   destroy(callback?: SessionCallback): this {
-    controllerOf(this).destroy(this, callback ?? noop);
+    const controller = this.req[CONTROLLER];
+    if (controller) {
+      controller.destroy(this, callback ?? noop);
+      return this;
+    }
+    delete this.req.session;
+    storeOf(this).destroy(this.id, callback ?? noop);
     return this;
   }
 
   /** Deletes the stored record and puts a fresh, empty session with a new ID on `req.session` (call on login). */
   regenerate(callback: SessionCallback): this {
-    controllerOf(this).regenerate(callback ?? noop);
+    const controller = this.req[CONTROLLER];
+    if (controller) controller.regenerate(callback ?? noop);
+    else storeOf(this).regenerate(this.req, callback ?? noop);
     return this;
   }
 }
 
-function controllerOf(session: Session): SessionController {
-  const controller = session.req?.[CONTROLLER];
-  if (!controller) {
-    throw new TypeError('This Session was not created by the cloakroom/express-session middleware for this request.');
+/**
+ * The store of a Session made outside a live request (`store.load(sid, cb)`): its methods call
+ * the store directly, as express-session's do.
+ */
+function storeOf(session: Session): Store & ExpressSessionStore {
+  const store = session.req?.sessionStore as (Store & ExpressSessionStore) | undefined;
+  if (!store || typeof store.get !== 'function') {
+    throw new TypeError('This Session has no store: it was not created by the cloakroom/express-session middleware or a store.');
   }
-  return controller;
+  return store;
 }

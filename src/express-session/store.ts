@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { inherits } from 'node:util';
 import { Cookie } from './cookie.js';
 import { Session, type SessionCallback, type SessionRequest } from './session.js';
 
@@ -36,51 +37,80 @@ export interface ExpressSessionStore {
 }
 
 /**
- * express-session's `Store` base class, for stores that extend it (connect-pg-simple's
- * `require('connect-pg-simple')(session)` reads `session.Store`). An EventEmitter, with the
- * helpers `load` and `createSession`.
+ * express-session's `Store` base class: an EventEmitter with `regenerate`, `load` and
+ * `createSession`. Both ways stores are written extend it: `class S extends session.Store`
+ * and the ES5 way, `function S(o) { session.Store.call(this, o) }` with `util.inherits(S,
+ * session.Store)` (session-file-store, connect-sqlite3, connect-memcached…), which a `class`
+ * would refuse ("cannot be invoked without 'new'").
  *
  * @example
  * class MyStore extends session.Store {
  *   get(sid, cb) { … } set(sid, sess, cb) { … } destroy(sid, cb) { … }
  * }
  */
-export class Store extends EventEmitter {
-  // Stores pass their options up, as they did to express-session's Store; nothing is read from them.
-  constructor(_options?: unknown) {
-    super();
-  }
-
-  /** Replaces `req.session` with a fresh one under a new ID, deleting the old record. */
-  regenerate(req: SessionRequest, callback: SessionCallback): void {
-    if (!req.session) {
-      callback(new Error('regenerate() needs a request that went through the session middleware'));
-      return;
-    }
-    req.session.regenerate(callback);
-  }
-
+export interface Store extends EventEmitter {
+  /** Deletes `req.sessionID`'s record, then gives `req` a fresh session (what `req.session.regenerate` does). */
+  regenerate(req: SessionRequest, callback: SessionCallback): void;
   /** Loads `sid` as a Session object (not attached to any live request). */
-  load(sid: string, callback: StoreCallback<Session>): void {
-    const get = (this as Partial<ExpressSessionStore>).get;
-    if (typeof get !== 'function') {
-      callback(new TypeError('This store has no get() method'));
-      return;
-    }
-    get.call(this, sid, (err, sess) => {
-      if (err) return callback(err);
-      if (!sess) return callback();
-      const req = { sessionID: sid, sessionStore: this } as unknown as SessionRequest;
-      callback(null, this.createSession(req, sess));
-    });
-  }
-
+  load(sid: string, callback: StoreCallback<Session>): void;
   /** Turns stored data into `req.session` (a Session with a Cookie object). */
-  createSession(req: SessionRequest, sess: StoredSessionData): Session {
-    req.session = inflateSession(req, sess);
-    return req.session;
-  }
+  createSession(req: SessionRequest, sess: StoredSessionData): Session;
 }
+
+/**
+ * The constructor type of `Store`: callable with `new`, extendable by a class, and callable
+ * as a function on an existing `this` (ES5 inheritance).
+ *
+ * @example
+ * function FileStore(this: Store, options: object) { Store.call(this, options); }
+ */
+export interface StoreConstructor {
+  new (options?: unknown): Store;
+  (this: unknown, options?: unknown): void;
+  readonly prototype: Store;
+}
+
+function StoreFunction(this: EventEmitter): void {
+  // Stores pass their options up; express-session's Store ignores them too.
+  EventEmitter.call(this);
+}
+inherits(StoreFunction, EventEmitter);
+
+/** See the `Store` interface. */
+export const Store = StoreFunction as unknown as StoreConstructor;
+
+/** Generates a session for `req` (the middleware sets it): what `regenerate` needs after the destroy. */
+export const GENERATE = Symbol.for('cloakroom.express-session.generate');
+
+interface Generating {
+  [GENERATE]?: (req: SessionRequest) => void;
+}
+
+function defineMethod(name: keyof Store, fn: (...args: never[]) => unknown): void {
+  Object.defineProperty(Store.prototype, name, { configurable: true, enumerable: false, writable: true, value: fn });
+}
+
+defineMethod('regenerate', function regenerate(this: Store & ExpressSessionStore, req: SessionRequest, callback: SessionCallback) {
+  this.destroy(req.sessionID!, (err?: unknown) => {
+    const generate = (req as Generating)[GENERATE];
+    if (generate) generate(req);
+    callback(err);
+  });
+});
+
+defineMethod('load', function load(this: Store & ExpressSessionStore, sid: string, callback: StoreCallback<Session>) {
+  this.get(sid, (err, sess) => {
+    if (err) return callback(err);
+    if (!sess) return callback();
+    const req = { sessionID: sid, sessionStore: this } as unknown as SessionRequest;
+    callback(null, this.createSession(req, sess));
+  });
+});
+
+defineMethod('createSession', function createSession(this: Store, req: SessionRequest, sess: StoredSessionData) {
+  req.session = inflateSession(req, sess);
+  return req.session;
+});
 
 /**
  * A Session over stored data: the `cookie` becomes a Cookie, keeping its `originalMaxAge`.
@@ -93,7 +123,7 @@ export function inflateSession(req: SessionRequest, sess: StoredSessionData): Se
   const cookie = new Cookie(stored);
   const originalMaxAge = stored.originalMaxAge;
   cookie.originalMaxAge = typeof originalMaxAge === 'number' ? originalMaxAge : null;
-  const session = new Session(req, { ...sess, cookie: undefined });
+  const session = new Session(req, sess);
   session.cookie = cookie;
   return session;
 }

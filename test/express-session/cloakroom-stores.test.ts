@@ -90,14 +90,6 @@ interface Case {
 
 const cases: Case[] = [
   {
-    name: "the drop-in's MemoryStore (the default)",
-    async setup() {
-      const store = new session.MemoryStore({ sweepInterval: 0 });
-      const core = () => (store as unknown as Record<symbol, SessionStore>)[Symbol.for('cloakroom.express-session.store')]!;
-      return { store, core, teardown: async () => {} };
-    },
-  },
-  {
     name: "cloakroom's MemoryStore passed directly",
     async setup() {
       const store = new CoreMemoryStore({ sweepInterval: 0 });

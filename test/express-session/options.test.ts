@@ -425,11 +425,11 @@ for (const kind of ['legacy', 'cloakroom'] as const) {
 }
 
 describe('express-session option validation', () => {
-  it('refuses a missing or empty secret, a bad unset and a non-function genid at startup', () => {
-    assert.throws(() => session({ resave: false, saveUninitialized: false } as SessionOptions), /secret option required/);
-    assert.throws(() => session({ secret: [], resave: false, saveUninitialized: false }), /secret option required/);
-    assert.throws(() => session({ secret: SECRET, unset: 'drop' as 'keep', resave: false, saveUninitialized: false }), /unset option/);
-    assert.throws(() => session({ secret: SECRET, genid: 'x' as unknown as () => string, resave: false, saveUninitialized: false }), /genid/);
+  it("refuses an empty secret array, a bad unset and a non-function genid at startup, with express-session's messages", () => {
+    assert.throws(() => session({ secret: [], resave: false, saveUninitialized: false }), /^TypeError: secret option array must contain one or more strings$/);
+    assert.throws(() => session({ secret: [''], resave: false, saveUninitialized: false }), /secret option must be a non-empty string or Buffer/);
+    assert.throws(() => session({ secret: SECRET, unset: 'drop' as 'keep', resave: false, saveUninitialized: false }), /^TypeError: unset option must be "destroy" or "keep"$/);
+    assert.throws(() => session({ secret: SECRET, genid: 'x' as unknown as () => string, resave: false, saveUninitialized: false }), /^TypeError: genid option must be a function$/);
     assert.throws(() => session({ secret: SECRET, store: {}, resave: false, saveUninitialized: false }), /store must be/);
     const stateless = new CookieStore({ secrets: ['stateless-store-secret-0123456789abcdefghij'] }); // a weak one is refused (issue 13)
     assert.throws(() => session({ secret: SECRET, store: stateless, resave: false, saveUninitialized: false }), /stateless/);
