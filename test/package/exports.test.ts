@@ -50,6 +50,7 @@ const EXPECTED: Record<string, string[]> = {
   './stores/mysql': ['MYSQL_MIGRATION', 'MysqlStore', 'mysqlSchemaSql'],
   './stores/tiered': ['TieredStore'],
   './stores/from-url': ['STORE_URL_FORMS', 'createStore', 'redactStoreUrl'],
+  './react-router': ['createCloakroomSessionStorage', 'createSessionMiddleware'],
 };
 
 /** Modules that exist in dist/ but are not part of the public surface. */
