@@ -51,6 +51,7 @@ const EXPECTED: Record<string, string[]> = {
   './stores/tiered': ['TieredStore'],
   './stores/from-url': ['STORE_URL_FORMS', 'createStore', 'redactStoreUrl'],
   './react-router': ['createCloakroomSessionStorage', 'createSessionMiddleware'],
+  './next': ['hasValidSessionCookie', 'nextSessions'],
 };
 
 /** Modules that exist in dist/ but are not part of the public surface. */

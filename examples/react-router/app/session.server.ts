@@ -11,7 +11,7 @@ import type { DemoData } from '../../seed/app.ts';
 
 let config;
 try {
-  config = configFromEnv(process.env);
+  config = configFromEnv(seedEnv());
 } catch (err) {
   console.error(`Error: ${(err as Error).message}`);
   process.exit(1);
@@ -26,3 +26,14 @@ export const sessions = new SessionManager<DemoData>({
 
 /** Every POST needs this session's CSRF token (the forms carry it in a hidden input). */
 export const { sessionMiddleware, sessionContext } = createSessionMiddleware<DemoData>(sessions, { csrf: true });
+
+/**
+ * The environment as the root `npm start` sees it. The framework's server sets
+ * NODE_ENV=production for itself; the seed's rule (no SESSION_SECRET: a development secret
+ * unless NODE_ENV=production) follows the NODE_ENV the user started it with (package.json's
+ * `start` passes it on as SEED_NODE_ENV).
+ */
+function seedEnv(): NodeJS.ProcessEnv {
+  if (!('SEED_NODE_ENV' in process.env)) return process.env;
+  return { ...process.env, NODE_ENV: process.env.SEED_NODE_ENV || undefined } as NodeJS.ProcessEnv;
+}
