@@ -59,6 +59,8 @@ const EXPECTED: Record<string, string[]> = {
     'DjangoSigner', 'MODEL_BACKEND', 'SIGNED_COOKIES_SALT', 'SessionDataCodec', 'createDjangoStore', 'djangoLogin', 'djangoLogout',
     'djangoManagerOptions', 'djangoMysql', 'djangoPostgres', 'djangoSqlite', 'djangoUser', 'sessionAuthHash',
   ],
+  './react-router': ['createCloakroomSessionStorage', 'createSessionMiddleware'],
+  './next': ['hasValidSessionCookie', 'nextSessions'],
 };
 
 /** Modules that exist in dist/ but are not part of the public surface. */
