@@ -38,6 +38,8 @@ const EXPECTED: Record<string, string[]> = {
   './fastify': ['csrfProtection', 'session'],
   './hono': ['csrfProtection', 'session'],
   './koa': ['csrfProtection', 'session'],
+  './h3': ['csrfProtection', 'session'],
+  './sveltekit': ['session'],
   './express-session': ['Cookie', 'MemoryStore', 'Session', 'Store', 'default', 'session'],
   './testing': ['describeStoreConformance', 'newStoreKey', 'sampleChange', 'sampleRecord'],
   './extend': ['applyChange', 'applySessionHeaders', 'errorAnswer', 'isStatelessStore', 'privateCacheControl', 'readCookie'],
