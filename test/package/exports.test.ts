@@ -38,6 +38,7 @@ const EXPECTED: Record<string, string[]> = {
   './fastify': ['csrfProtection', 'session'],
   './hono': ['csrfProtection', 'session'],
   './koa': ['csrfProtection', 'session'],
+  './nest': ['CloakroomModule', 'CsrfGuard', 'LoginRequiredGuard', 'SESSION_MANAGER', 'Session'],
   './express-session': ['Cookie', 'MemoryStore', 'Session', 'Store', 'default', 'session'],
   './testing': ['describeStoreConformance', 'newStoreKey', 'sampleChange', 'sampleRecord'],
   './extend': ['applyChange', 'applySessionHeaders', 'errorAnswer', 'isStatelessStore', 'privateCacheControl', 'readCookie'],
