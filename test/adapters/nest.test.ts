@@ -45,7 +45,7 @@ function route(controller: Type, name: string, handler: (...args: never[]) => un
 
 async function start(platform: Platform, module: Type): Promise<ServedApp & { app: INestApplication }> {
   // Nest drops a route's trailing slash; Express matches `/home/` to it, Fastify only when told to.
-  const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter({ ignoreTrailingSlash: true });
+  const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true } });
   const app = await NestFactory.create(module, adapter, { logger: false, abortOnError: false });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
