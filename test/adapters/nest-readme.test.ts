@@ -28,6 +28,15 @@ const DIR = join(ROOT, '.cloakroom-test', `nest-readme-${uniqueSuffix()}`);
 const SECRET = 'nest-readme-secret-0123456789abcdefghijk';
 /** What the block takes from the quickstarts above it: `sessions`, a SessionManager. */
 const PREAMBLE = "import { SessionManager, MemoryStore } from 'cloakroom';\nconst sessions = new SessionManager({ store: new MemoryStore(), secrets: process.env.NEST_README_SECRET! });\n";
+/** Appended to the type check: `Session` is typed by the app's `SessionData` augmentation. */
+const TYPED = `
+declare module 'cloakroom' { interface SessionData { username: string } }
+export function typed(session: Session): string | undefined {
+  // @ts-expect-error 'username' is a string
+  session.set('username', 42);
+  return session.get('username');
+}
+`;
 const DECORATORS = { experimentalDecorators: true, emitDecoratorMetadata: true };
 
 describe("README.md's NestJS quickstart", () => {
@@ -41,9 +50,9 @@ describe("README.md's NestJS quickstart", () => {
     assert.ok(BLOCK!.trimEnd().split('\n').length <= 10, BLOCK);
   });
 
-  it('type-checks with the decorator options a Nest app compiles with', { timeout: 600_000 }, () => {
+  it('type-checks with the decorator options a Nest app compiles with, Session typed by SessionData', { timeout: 600_000 }, () => {
     const file = join(DIR, 'quickstart.ts');
-    writeFileSync(file, PREAMBLE + BLOCK);
+    writeFileSync(file, PREAMBLE + BLOCK + TYPED);
     const config = ts.readConfigFile(join(ROOT, 'tsconfig.json'), ts.sys.readFile);
     const { options } = ts.parseJsonConfigFileContent(config.config, ts.sys, ROOT);
     const program = ts.createProgram([file], { ...options, ...DECORATORS, paths: sourcePaths(), noEmit: true });
