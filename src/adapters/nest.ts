@@ -137,6 +137,8 @@ function moduleWith(imports: NonNullable<ModuleMetadata['imports']>, options: Pr
 }
 
 const INSTALLED = Symbol('cloakroom installed');
+/** The Express and Fastify instances a session middleware or plugin was installed on. */
+const installedOn = new WeakSet<object>();
 
 function managerOf(options: CloakroomModuleOptions | undefined): AppSessionManager {
   if (!(options?.manager instanceof SessionManager)) {
@@ -154,6 +156,13 @@ async function install(manager: AppSessionManager, host: HttpAdapterHost, ownsSt
   const adapter = host.httpAdapter;
   // An application context without HTTP (a CLI, a worker) has no requests to give sessions to.
   if (adapter) {
+    // A second import would load and commit a second session per request (on Express) or fail
+    // on Fastify's duplicate `request.session`: say what is wrong instead.
+    const instance: object = adapter.getInstance();
+    if (installedOn.has(instance)) {
+      throw new SessionError('ERR_SESSION_CONFIG', 'CloakroomModule is imported more than once: import it once, in the root module (it is global).');
+    }
+    installedOn.add(instance);
     const type = adapter.getType();
     if (type === 'express') adapter.getInstance<Express>().use(expressSession(manager));
     else if (type === 'fastify') await adapter.getInstance<FastifyInstance>().register(fastifySession(manager));

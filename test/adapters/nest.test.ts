@@ -216,6 +216,21 @@ for (const platform of PLATFORMS) {
     });
   });
 
+  describe(`nest (${platform}): configuration mistakes are startup errors`, () => {
+    const manager = new SessionManager({ store: new MemoryStore({ sweepInterval: 0 }), secrets: SECRET });
+    after(() => manager.store.close());
+
+    it('CloakroomModule imported twice (a second session per request) is refused', async () => {
+      const twice = appModule([CloakroomModule.forRoot({ manager }), CloakroomModule.forRoot({ manager })], [loginController()]);
+      await assert.rejects(start(platform, twice), /CloakroomModule is imported more than once/);
+    });
+
+    it('options without a SessionManager are refused', async () => {
+      const empty = CloakroomModule.forRootAsync({ useFactory: () => ({}) as CloakroomModuleOptions });
+      await assert.rejects(start(platform, appModule([empty], [loginController()])), /CloakroomModule needs options \{ manager: SessionManager \}/);
+    });
+  });
+
   describe(`nest (${platform}): without CloakroomModule`, () => {
     let served: ServedApp;
     before(async () => {
