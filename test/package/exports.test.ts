@@ -40,6 +40,7 @@ const EXPECTED: Record<string, string[]> = {
   './koa': ['csrfProtection', 'session'],
   './h3': ['csrfProtection', 'session'],
   './sveltekit': ['session'],
+  './nest': ['CloakroomModule', 'CsrfGuard', 'LoginRequiredGuard', 'SESSION_MANAGER', 'Session'],
   './express-session': ['Cookie', 'MemoryStore', 'Session', 'Store', 'default', 'session'],
   './testing': ['describeStoreConformance', 'newStoreKey', 'sampleChange', 'sampleRecord'],
   './extend': ['applyChange', 'applySessionHeaders', 'errorAnswer', 'isStatelessStore', 'privateCacheControl', 'readCookie'],
@@ -176,6 +177,7 @@ describe('the package surface (package.json exports)', () => {
     import { session as fastifySession } from 'cloakroom/fastify';
     import { session as honoSession, type SessionEnv } from 'cloakroom/hono';
     import { session as koaSession } from 'cloakroom/koa';
+    import { CloakroomModule, type Session as NestSession } from 'cloakroom/nest';
     import dropIn from 'cloakroom/express-session';
     import { describeStoreConformance } from 'cloakroom/testing';
     import { applySessionHeaders, errorAnswer, readCookie, type SessionStore, type HeaderTarget } from 'cloakroom/extend';
@@ -214,6 +216,8 @@ describe('the package surface (package.json exports)', () => {
     export const extend: [typeof applySessionHeaders, typeof errorAnswer, typeof readCookie, SessionStore?, HeaderTarget?] = [applySessionHeaders, errorAnswer, readCookie];
     export const typed: Session | undefined = undefined;
     export const env: SessionEnv | undefined = undefined;
+    export const nest = CloakroomModule.forRoot({ manager: sessions });
+    export const nestName = (session: NestSession): string | undefined => session.get('username');
     export { describeStoreConformance };
   `;
 
