@@ -3,7 +3,7 @@
  * read and of a write on the memory store (synchronous, so nothing but cloakroom's own work is
  * timed), in one process, CPU time per operation (median of rounds).
  *
- *   tsx bench/events-cost.ts off|events|otel [iterations]
+ *   tsx bench/events-cost.ts off|events|otel|otel-metrics|otel-spans [iterations]
  *
  * `off` is the default manager (console logger for warnings and errors, nothing listening to
  * debug events); `events` adds an `onEvent` listener that takes every event; `otel` adds
@@ -24,13 +24,16 @@ async function options(): Promise<Partial<SessionManagerOptions>> {
     let seen = 0;
     return { onEvent: () => void seen++ };
   }
-  if (mode !== 'otel') return {};
+  if (!mode.startsWith('otel')) return {};
   const { openTelemetry } = await import('../src/core/telemetry.ts');
   const { MeterProvider, PeriodicExportingMetricReader } = await import('@opentelemetry/sdk-metrics');
   const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
   const nowhere = { export: (_items: unknown, done: (result: { code: 0 }) => void) => done({ code: 0 }), shutdown: async () => {}, forceFlush: async () => {} };
   const meterProvider = new MeterProvider({ readers: [new PeriodicExportingMetricReader({ exporter: nowhere as never, exportIntervalMillis: 10_000 })] });
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(nowhere as never)] });
+  // otel-metrics / otel-spans: one half only (the other through the API's no-op provider), to see where the cost is.
+  if (mode === 'otel-metrics') return { telemetry: openTelemetry({ meterProvider }) };
+  if (mode === 'otel-spans') return { telemetry: openTelemetry({ tracerProvider }) };
   return { telemetry: openTelemetry({ meterProvider, tracerProvider }) };
 }
 

@@ -112,6 +112,10 @@ export class RedisStore implements SessionStore {
       this.client.on('error', (err: Error) => {
         this.#lastError = err;
       });
+      // An error from an earlier outage must not explain a later one.
+      this.client.on('ready', () => {
+        this.#lastError = undefined;
+      });
     } else {
       this.client = client;
       this.name = options.name ?? describeClient(client);
@@ -139,7 +143,7 @@ export class RedisStore implements SessionStore {
    */
   #failure(err: unknown): unknown {
     if (this.client.status === 'ready' || err instanceof SessionError) return err;
-    const why = this.#lastError ?? new Error(`connection ${this.client.status}`);
+    const why = this.#lastError ?? new Error(`connection lost (${this.client.status})`);
     return new SessionError('ERR_STORE_UNAVAILABLE', `Session store ${this.name} is unreachable: ${why.message}`, { cause: why });
   }
 
