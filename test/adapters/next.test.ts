@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { SessionManager, MemoryStore, SessionError, type Session } from '../../src/index.ts';
 import { readOnlyView } from '../../src/adapters/next-read-only.ts';
 import { nextCookieFrom } from '../../src/adapters/next-cookie.ts';
-import { hasValidSessionCookie } from '../../src/adapters/next.ts';
+import { hasValidSessionCookie, nextSessions } from '../../src/adapters/next.ts';
 
 type AnySession = Session<Record<string, unknown>>;
 
@@ -95,5 +95,20 @@ describe('cloakroom/next: hasValidSessionCookie (the proxy guard)', () => {
     assert.equal(hasValidSessionCookie(null, { secrets: [SECRET] }), false);
     assert.equal(hasValidSessionCookie(cookie.replace('sessionid', 'other'), { secrets: [OLD_SECRET] }), false);
     assert.equal(hasValidSessionCookie(cookie.replace('sessionid', 'app_sid'), { secrets: [OLD_SECRET], cookieName: 'app_sid' }), true);
+  });
+});
+
+describe('cloakroom/next: hasSession (the exact proxy guard)', () => {
+  it('asks the store: a signed-out cookie is still signed, but names no session', async () => {
+    const { manager, cookie } = await storedSession();
+    const { hasSession } = nextSessions(manager);
+    const request = (header: string | null) => new Request('http://app/account/', header ? { headers: { cookie: header } } : {});
+    assert.equal(await hasSession(request(cookie)), true);
+    assert.equal(await hasSession(request(null)), false);
+    const ending = await manager.load(cookie);
+    ending.flush();
+    await manager.commit(ending, { status: 200 });
+    assert.equal(hasValidSessionCookie(cookie, { secrets: [SECRET] }), true, 'the cheap check cannot know');
+    assert.equal(await hasSession(request(cookie)), false, 'the store lookup does');
   });
 });

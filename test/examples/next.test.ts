@@ -25,7 +25,7 @@ function start(store: string): Promise<ServedApp> {
   return startExample({ command: 'npm', args: ['start', '-w', 'examples/next'], env: { SESSION_STORE: store, DATA_DIR: dir } });
 }
 
-seedContract('Next.js example (next start, SQLite)', () => start(`sqlite:${join(dir, 'sessions.db')}`), { browser: true, useCasePages: true });
+seedContract('Next.js example (next start, SQLite)', () => start(`sqlite:${join(dir, 'sessions.db')}`), { browser: true, useCasePages: true, timeout: 1_500_000 }); // the build runs in its before hook: minutes on a busy machine
 
 describe('Next.js example: what Next itself adds', { timeout: 600_000 }, () => {
   let app: ServedApp;

@@ -27,7 +27,7 @@ function start(store: string): Promise<ServedApp> {
   return startExample({ command: 'npm', args: ['start', '-w', 'examples/react-router'], env: { SESSION_STORE: store, DATA_DIR: dir } });
 }
 
-seedContract('React Router example (react-router-serve, SQLite)', () => start(`sqlite:${join(dir, 'sessions.db')}`), { browser: true, useCasePages: true });
+seedContract('React Router example (react-router-serve, SQLite)', () => start(`sqlite:${join(dir, 'sessions.db')}`), { browser: true, useCasePages: true, timeout: 1_500_000 }); // the build runs in its before hook: minutes on a busy machine
 
 describe('React Router example in Chromium: two fetchers at once', { skip: chromiumOrSkip(), timeout: 600_000 }, () => {
   let app: ServedApp;
