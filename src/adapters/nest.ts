@@ -7,55 +7,24 @@
  * @module
  */
 // Written without decorator syntax, so it compiles under the library's own TypeScript options
-// (no `experimentalDecorators`): Nest's decorators are plain functions, called below as the
-// compiler's legacy decorator emit would call them.
-import {
-  Catch,
-  ForbiddenException,
-  HttpException,
-  HttpStatus,
-  Inject,
-  Injectable,
-  Logger,
-  createParamDecorator,
-  type ArgumentsHost,
-  type CanActivate,
-  type DynamicModule,
-  type ExceptionFilter,
-  type ExecutionContext,
-  type InjectionToken,
-  type ModuleMetadata,
-  type OptionalFactoryDependency,
-  type Provider,
-} from '@nestjs/common';
+// (no `experimentalDecorators`): Nest's decorators are plain functions, called in the modules
+// beside this one as the compiler's legacy decorator emit would call them, and `forRoot` returns
+// a `DynamicModule` object, which needs no `@Module` on the class.
+import type { DynamicModule, InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider } from '@nestjs/common';
 import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import type { Express } from 'express';
 import type { FastifyInstance } from 'fastify';
-import { CSRF_HEADER } from '../core/csrf.js';
 import { SessionError } from '../core/errors.js';
 import { SessionManager } from '../core/manager.js';
-import { Session as CoreSession } from '../core/session.js';
-import { sentCsrfToken } from './csrf-token.js';
-import { errorAnswer } from './error-answer.js';
 import { session as expressSession } from './express.js';
 import { session as fastifySession } from './fastify.js';
-import type { AppSessionData, AppSessionManager } from './types.js';
+import { SessionErrorFilter } from './nest-error-filter.js';
+import { OPTIONS, SESSION_MANAGER, type CloakroomModuleOptions } from './nest-tokens.js';
+import type { AppSessionManager } from './types.js';
 
-/**
- * What `CloakroomModule` needs.
- *
- * @example
- * CloakroomModule.forRoot({ manager: sessions, loginUrl: '/' })
- */
-export interface CloakroomModuleOptions {
-  /** The manager every request's session comes from (its store, secrets and cookie). */
-  manager: AppSessionManager;
-  /**
-   * Where `LoginRequiredGuard` sends a visitor who is not logged in: a 303 to this URL (Django's
-   * `LOGIN_URL`). Without it the guard answers 403.
-   */
-  loginUrl?: string;
-}
+export { SESSION_MANAGER, type CloakroomModuleOptions } from './nest-tokens.js';
+export { Session } from './nest-session.js';
+export { CsrfGuard, LoginRequiredGuard } from './nest-guards.js';
 
 /**
  * `CloakroomModule.forRootAsync`: the options made by a factory, with Nest's injection, e.g.
@@ -70,16 +39,6 @@ export interface CloakroomModuleAsyncOptions extends Pick<ModuleMetadata, 'impor
   useFactory: (...args: any[]) => CloakroomModuleOptions | Promise<CloakroomModuleOptions>;
   inject?: Array<InjectionToken | OptionalFactoryDependency>;
 }
-
-/**
- * Injection token of the `SessionManager` (for `listUserSessions`, `checkCsrf` and the like in
- * a service or controller).
- *
- * @example
- * constructor(@Inject(SESSION_MANAGER) private readonly sessions: SessionManager) {}
- */
-export const SESSION_MANAGER: unique symbol = Symbol('cloakroom SessionManager');
-const OPTIONS = Symbol('cloakroom options');
 
 /**
  * The session module: global, imported once in the root module. Installs cloakroom's Express
@@ -121,6 +80,10 @@ export class CloakroomModule {
   }
 }
 
+const INSTALLED = Symbol('cloakroom installed');
+/** The Express and Fastify instances a session middleware or plugin was installed on. */
+const installedOn = new WeakSet<object>();
+
 function moduleWith(imports: NonNullable<ModuleMetadata['imports']>, options: Provider, ownsStore: boolean): DynamicModule {
   return {
     module: CloakroomModule,
@@ -135,10 +98,6 @@ function moduleWith(imports: NonNullable<ModuleMetadata['imports']>, options: Pr
     exports: [OPTIONS, SESSION_MANAGER],
   };
 }
-
-const INSTALLED = Symbol('cloakroom installed');
-/** The Express and Fastify instances a session middleware or plugin was installed on. */
-const installedOn = new WeakSet<object>();
 
 function managerOf(options: CloakroomModuleOptions | undefined): AppSessionManager {
   if (!(options?.manager instanceof SessionManager)) {
@@ -171,114 +130,3 @@ async function install(manager: AppSessionManager, host: HttpAdapterHost, ownsSt
   // Nest calls this hook on provider values too: a store made inside the module closes with it.
   return ownsStore ? { onApplicationShutdown: () => manager.store.close() } : {};
 }
-
-/** The request's session; a clear error when the module is missing (Nest answers it with 500). */
-function sessionOf(context: ExecutionContext): CoreSession<AppSessionData> {
-  const session = context.switchToHttp().getRequest<{ session?: unknown }>().session;
-  if (!(session instanceof CoreSession)) {
-    throw new SessionError('ERR_SESSION_CONFIG', 'No cloakroom session on this request: import CloakroomModule.forRoot(…) in the root module.');
-  }
-  return session as CoreSession<AppSessionData>;
-}
-
-const sessionParam = createParamDecorator((_data: unknown, context: ExecutionContext) => sessionOf(context));
-
-/**
- * Parameter decorator: the request's session, on Express and on Fastify alike.
- *
- * @example
- * @Get('home/')
- * home(@Session() session: Session) {
- *   return `Welcome, ${session.get('username') ?? 'Guest'}!`;
- * }
- */
-export function Session(): ParameterDecorator {
-  return sessionParam();
-}
-
-/**
- * The type of a `@Session()` parameter: the session typed by the app's `SessionData`
- * augmentation (`declare module 'cloakroom' { interface SessionData { … } }`).
- *
- * @example
- * home(@Session() session: Session) { return session.get('username'); } // string | undefined
- */
-export type Session = CoreSession<AppSessionData>;
-
-/**
- * Lets a request through only when its session is logged in (`session.login(userId)` was
- * called, so `session.userId` is set). Otherwise a 303 to the module's `loginUrl`, or 403
- * when none is configured.
- *
- * @example
- * @UseGuards(LoginRequiredGuard)
- * @Get('account/')
- * account(@Session() session: Session) { return session.userId; }
- */
-export class LoginRequiredGuard implements CanActivate {
-  constructor(
-    private readonly options: CloakroomModuleOptions,
-    private readonly host: HttpAdapterHost,
-  ) {}
-
-  /** True when the session is logged in; otherwise throws the redirect or the 403. */
-  canActivate(context: ExecutionContext): boolean {
-    if (sessionOf(context).userId !== null) return true;
-    const { loginUrl } = this.options;
-    if (loginUrl === undefined) throw new ForbiddenException('Login required.');
-    // Nest's exception filter writes the status and body and keeps headers already set.
-    this.host.httpAdapter.setHeader(context.switchToHttp().getResponse(), 'location', loginUrl);
-    throw new HttpException('Login required.', HttpStatus.SEE_OTHER);
-  }
-}
-Injectable()(LoginRequiredGuard);
-Inject(OPTIONS)(LoginRequiredGuard, undefined, 0);
-Inject(HttpAdapterHost)(LoginRequiredGuard, undefined, 1);
-
-/**
- * Refuses a state-changing request (POST, PUT, PATCH, DELETE …) whose CSRF token, from header
- * `X-CSRF-Token` or form field `csrf_token`, is not this session's (`session.csrfToken()`):
- * 403, as every adapter's `csrfProtection`.
- *
- * @example
- * @UseGuards(CsrfGuard)
- * @Post()
- * login(@Session() session: Session, @Body('username') username: string) { … }
- */
-export class CsrfGuard implements CanActivate {
-  constructor(private readonly manager: AppSessionManager) {}
-
-  /** True for a safe method or a valid token; otherwise throws `SessionError` `ERR_CSRF`. */
-  canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<{ method: string; headers: Record<string, unknown>; body?: unknown }>();
-    this.manager.checkCsrf(sessionOf(context), request.method, sentCsrfToken(request.headers[CSRF_HEADER], request.body));
-    return true;
-  }
-}
-Injectable()(CsrfGuard);
-Inject(SESSION_MANAGER)(CsrfGuard, undefined, 0);
-
-/**
- * A `SessionError` thrown in a guard or handler (a CSRF refusal, a store that fails during
- * `listUserSessions`) gets the bounded answer every adapter gives (`errorAnswer`): its status,
- * its public message as text, never internals.
- */
-class SessionErrorFilter implements ExceptionFilter<SessionError> {
-  static readonly logger = new Logger('cloakroom');
-
-  constructor(private readonly host: HttpAdapterHost) {}
-
-  catch(err: SessionError, host: ArgumentsHost): void {
-    const adapter = this.host.httpAdapter;
-    const response: unknown = host.switchToHttp().getResponse();
-    if (adapter.isHeadersSent(response)) return void adapter.end(response);
-    const { status, headers, body } = errorAnswer(err);
-    // A 500 is a bug or a misconfiguration (no module, a bad user ID): log it as Nest logs its own.
-    if (status === 500) SessionErrorFilter.logger.error(err);
-    for (const [name, value] of Object.entries(headers)) adapter.setHeader(response, name, value);
-    adapter.reply(response, body, status);
-  }
-}
-Catch(SessionError)(SessionErrorFilter);
-Injectable()(SessionErrorFilter);
-Inject(HttpAdapterHost)(SessionErrorFilter, undefined, 0);
