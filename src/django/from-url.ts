@@ -14,6 +14,7 @@ import { splitSecrets } from '../core/secrets.js';
 import type { SessionStore, StatelessStore } from '../core/store.js';
 import type { DjangoKeys } from './record.js';
 import type { DjangoSqlBackend } from './db-store.js';
+import { redactUrl, storeUnavailable } from '../stores/sql-shared.js';
 
 /**
  * Django-specific options of `createStore` (`options.django`).
@@ -61,18 +62,38 @@ export async function createDjangoStore(
     if (parts.length !== 2 || !/^rediss?:\/\//i.test(parts[0]!)) throw bad(url, 'django+cached-db+ needs REDIS_URL|DATABASE_URL');
     const backend = await sqlBackend(parts[1]!, table, url);
     const { DjangoCachedDbStore } = await import('./cache-store.js');
-    const { Redis } = await import('ioredis');
-    return new DjangoCachedDbStore({ ...keys, backend, redis: new Redis(parts[0]!, { maxRetriesPerRequest: 1 }), ...cacheOptions(options.django) });
+    let redis: import('ioredis').Redis;
+    try {
+      redis = await connectRedis(parts[0]!);
+    } catch (err) {
+      await backend.close();
+      throw err;
+    }
+    return new DjangoCachedDbStore({ ...keys, backend, redis, ...cacheOptions(options.django) });
   }
   const rest = /^django\+(.+)$/i.exec(url)?.[1];
   if (rest === undefined) throw bad(url, 'not a Django store URL');
   if (/^rediss?:\/\//i.test(rest)) {
     const { DjangoCacheStore } = await import('./cache-store.js');
-    const { Redis } = await import('ioredis');
-    return new DjangoCacheStore({ ...keys, redis: new Redis(rest, { maxRetriesPerRequest: 1 }), ...cacheOptions(options.django) });
+    return new DjangoCacheStore({ ...keys, redis: await connectRedis(rest), ...cacheOptions(options.django) });
   }
   const { DjangoDbStore } = await import('./db-store.js');
   return new DjangoDbStore({ ...keys, backend: await sqlBackend(rest, table, url) });
+}
+
+/** A client on Django's cache Redis, answering a PING: an unreachable Redis is a startup error naming it. */
+async function connectRedis(url: string): Promise<import('ioredis').Redis> {
+  const { Redis } = await import('ioredis');
+  // Bounded waits: a dead Redis turns into 503s, never requests queued for ever.
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 2000, disconnectTimeout: 200 });
+  redis.on('error', () => {}); // reported by the command that fails
+  try {
+    await redis.ping();
+    return redis;
+  } catch (err) {
+    redis.disconnect();
+    throw storeUnavailable(`django+${redactUrl(url)}`, err, 'is unreachable');
+  }
 }
 
 function cacheOptions(django: DjangoUrlOptions | undefined): { keyPrefix?: string; version?: number } {

@@ -20,7 +20,11 @@ if ! ready; then
     exit 1
   fi
   rm -rf "$VENV"
-  if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install --quiet --disable-pip-version-check --retries 1 -r "$REQS"; } 2>"$FAILED.log"; then
+  # The machine's local wheel folders, when it has them (pip's own configuration may name them too).
+  LOCAL=()
+  [ -d /opt/wheels ] && LOCAL+=(--find-links /opt/wheels)
+  for index in /opt/pypi/simple /opt/pypi-more/simple; do [ -d "$index" ] && LOCAL+=(--extra-index-url "file://$index"); done
+  if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install --quiet --disable-pip-version-check --retries 1 "${LOCAL[@]}" -r "$REQS"; } 2>"$FAILED.log"; then
     tail -n 3 "$FAILED.log" >"$FAILED"
     cat "$FAILED" >&2
     exit 1

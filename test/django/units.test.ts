@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { DJANGO_SESSION_IDS, DjangoSigner, DjangoSignedCookieStore, createDjangoStore, djangoManagerOptions } from '../../src/django/index.ts';
 import { createStore } from '../../src/stores/from-url.ts';
 import { saltedHmac } from '../../src/django/signing.ts';
+import { closedPort } from '../helpers/services.ts';
 
 const KEY = 'units-test-key-0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -54,6 +55,7 @@ describe('cloakroom/django rules', () => {
     await assert.rejects(createDjangoStore('django+ftp://x', { django }), { code: 'ERR_SESSION_CONFIG', message: /Django forms/ });
     await assert.rejects(createDjangoStore('django+cached-db+sqlite:x', { django }), { code: 'ERR_SESSION_CONFIG' });
     await assert.rejects(createDjangoStore('django+sqlite:/nonexistent/dir/db.sqlite3', { django }), { code: 'ERR_STORE_UNAVAILABLE' });
+    await assert.rejects(createDjangoStore(`django+redis://127.0.0.1:${await closedPort()}`, { django }), { code: 'ERR_STORE_UNAVAILABLE', message: /unreachable/ });
     const signed = await createStore('django-signed-cookies:', { django });
     assert.equal(signed.name, 'django-signed-cookies:');
   });
