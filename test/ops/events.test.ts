@@ -20,7 +20,7 @@ function switchableStore(): SessionStore & { down: boolean; inner: MemoryStore }
   const inner = new MemoryStore({ sweepInterval: 0 });
   const state = { down: false };
   const guard =
-    (name: keyof SessionStore) =>
+    (name: keyof SessionStore & keyof MemoryStore) =>
     (...args: unknown[]) => {
       if (state.down) return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
       return Promise.resolve((inner[name] as (...a: unknown[]) => unknown).apply(inner, args));
