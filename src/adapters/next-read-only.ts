@@ -4,7 +4,8 @@ import type { Session, SessionDataShape } from '../core/session.js';
 /**
  * The session as Server Components may use it: every read works; any call that would change it
  * throws, because Next.js lets only Server Actions and Route Handlers set cookies. The check is
- * the session's own `modified` flag, so every way of changing it is covered, present or future.
+ * the session's own state (changed, or a first CSRF token whose secret needs a cookie), so every
+ * way of changing it is covered, present or future.
  *
  * @example
  * const view = readOnlyView(session);
@@ -17,9 +18,9 @@ export function readOnlyView<Data extends SessionDataShape>(session: Session<Dat
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
-        const before = target.modified;
+        const before = needsCookie(target);
         const answer = (value as (...a: unknown[]) => unknown).apply(target, args);
-        if (!before && target.modified) {
+        if (!before && needsCookie(target)) {
           throw new SessionError(
             'ERR_SESSION_CONFIG',
             `session.${String(property)}() changes the session, but this getSession() is read-only: Server Components cannot set cookies in Next.js. ` +
@@ -30,4 +31,9 @@ export function readOnlyView<Data extends SessionDataShape>(session: Session<Dat
       };
     },
   });
+}
+
+/** Whether answering this request would now have to set a cookie. */
+function needsCookie<Data extends SessionDataShape>(session: Session<Data>): boolean {
+  return session.modified || session.csrfCookiePending;
 }

@@ -491,6 +491,11 @@ export class Session<Data extends SessionDataShape = Record<string, unknown>> {
     };
   }
 
+  /** @internal True while a fresh anonymous CSRF secret waits to be set as the CSRF cookie. */
+  get csrfCookiePending(): boolean {
+    return this.#csrfCookieToSet !== null;
+  }
+
   /** @internal A fresh anonymous CSRF secret to set as the CSRF cookie, handed over once. */
   takeCsrfCookieSecret(): string | null {
     const secret = this.#csrfCookieToSet;
