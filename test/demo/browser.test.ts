@@ -4,23 +4,12 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { RunningDemo } from '../../examples/seed/demo.ts';
 import { startTestDemo } from './harness.ts';
-import { IN_CI } from '../helpers/services.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-
-function chromiumOrSkip(): false | string {
-  if (existsSync(CHROMIUM)) return false;
-  const message = `${CHROMIUM} is missing (apt-get install -y chromium)`;
-  if (IN_CI) throw new Error(`${message}; CI=true requires it (.ci/run installs it).`);
-  process.stderr.write(`\n!!! SKIPPING the browser test: ${message}.\n\n`);
-  return `SKIPPED: ${message}`;
-}
+import { chromiumOrSkip, launchChromium } from '../helpers/chromium.ts';
 
 // Generous bounds, only against a hang: Chromium starts slowly on a busy 2-core machine.
 describe('seed demo in headless Chromium', { skip: chromiumOrSkip(), timeout: 300_000 }, () => {
@@ -29,12 +18,7 @@ describe('seed demo in headless Chromium', { skip: chromiumOrSkip(), timeout: 30
 
   before(async () => {
     demo = await startTestDemo('node');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // Background networking off: this machine's closed network refuses Chromium's own calls home.
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-      timeout: 120_000,
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
