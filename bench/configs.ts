@@ -121,6 +121,16 @@ export const CONFIGS: BenchConfig[] = [
     id: 'es-redis', label: 'express-session · connect-redis', role: 'peer', baseline: 'express', requires: [], services: ['redis'], counted: true,
     start: async () => (await import('./apps/express-session.ts')).starter('redis'),
   },
+  {
+    id: 'dropin-memory', label: 'cloakroom/express-session (drop-in) · its MemoryStore', role: 'cloakroom', baseline: 'express', peer: 'es-memory',
+    requires: ['src/express-session/index.ts'], services: [], counted: true,
+    start: async () => (await import('./apps/express-session-dropin.ts')).starter('memory'),
+  },
+  {
+    id: 'dropin-redis', label: 'cloakroom/express-session (drop-in) · connect-redis', role: 'cloakroom', baseline: 'express', peer: 'es-redis',
+    requires: ['src/express-session/index.ts'], services: ['redis'], counted: true,
+    start: async () => (await import('./apps/express-session-dropin.ts')).starter('redis'),
+  },
   { id: 'fastify', label: 'bare Fastify', role: 'bare', baseline: 'fastify', requires: [], services: [], counted: false, start: async () => (await import('./apps/fastify-bare.ts')).start },
   {
     id: 'fastify-session', label: '@fastify/session · memory', role: 'peer', baseline: 'fastify', requires: [], services: [], counted: true,

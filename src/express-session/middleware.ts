@@ -193,7 +193,8 @@ class RequestSession implements SessionController {
       this.#begin(false);
       return;
     }
-    return andThen(this.#settings.backend.get(sid), (stored) => {
+    return andThen(this.#settings.backend.get(sid), (found) => {
+      const stored = found && !hasExpired(found) ? found : null;
       if (stored) this.#inflate(sid, stored);
       else this.#generate();
       this.#begin(stored !== null);
@@ -348,6 +349,18 @@ class RequestSession implements SessionController {
     if (this.#cookieId !== sid) return this.#settings.saveUninitialized || this.#isModified(session, json);
     return this.#settings.rolling || (session.cookie.expires != null && this.#isModified(session, json));
   }
+}
+
+/**
+ * True when a stored session's cookie expired. express-session leaves expiry to the store, and
+ * not every store checks it on read (memcached's TTL is in whole seconds, some SQL stores only
+ * sweep): the drop-in never adopts a session past its own expiry, as cloakroom's core does.
+ */
+function hasExpired(stored: StoredSessionData): boolean {
+  const expires = (stored.cookie as { expires?: unknown } | undefined)?.expires;
+  if (expires === undefined || expires === null) return false;
+  const at = expires instanceof Date ? expires.getTime() : typeof expires === 'string' ? Date.parse(expires) : NaN;
+  return Number.isFinite(at) && at <= Date.now();
 }
 
 /** Calls `callback` with a maybe-value's outcome: at once when it is not a promise. */

@@ -267,3 +267,33 @@ describe('res.end() called twice', () => {
     assert.deepEqual(outcomes['drop-in'], outcomes.plain);
   });
 });
+
+describe('expiry', () => {
+  it('a stored session past its cookie’s expiry is not adopted, even when the store returns it', async () => {
+    const { Store } = moduleOf('drop-in');
+    const expired = { cookie: { originalMaxAge: 1000, expires: new Date(Date.now() - 1000).toISOString(), httpOnly: true, path: '/' }, user: 'ada' };
+    const live = { ...expired, cookie: { ...expired.cookie, expires: new Date(Date.now() + 60_000).toISOString() } };
+    // A store that never checks expiry on read (as some SQL stores that only sweep).
+    class CarelessStore extends (Store as unknown as new () => object) {
+      get(sid: string, cb: Cb) {
+        cb(null, sid === 'old' ? expired : live);
+      }
+      set(_sid: string, _sess: object, cb: Cb) {
+        cb();
+      }
+      destroy(_sid: string, cb: Cb) {
+        cb();
+      }
+    }
+    const app = express();
+    app.use(session({ secret: SECRET, resave: false, saveUninitialized: false, store: new CarelessStore() }));
+    app.get('/who', (req, res) => void res.send(String((req as unknown as { session: { user?: string } }).session.user ?? 'Guest')));
+    const server = await listen(app);
+    running.push(server);
+    const { SessionIdSigner } = await import('../../src/express-session/signature.ts');
+    const signer = new SessionIdSigner([SECRET]);
+    const as = (sid: string) => new Client(server.url).get('/who', { cookie: `connect.sid=${encodeURIComponent(signer.sign(sid))}` });
+    assert.equal((await as('fresh')).body, 'ada');
+    assert.equal((await as('old')).body, 'Guest');
+  });
+});
