@@ -51,6 +51,7 @@ const EXPECTED: Record<string, string[]> = {
   './stores/tiered': ['TieredStore'],
   './stores/from-url': ['STORE_URL_FORMS', 'createStore', 'redactStoreUrl'],
   './stores/d1': ['D1Store'],
+  './stores/durable-object': ['DurableObjectStore', 'SessionObject'],
   './stores/sqlite-sync': ['SyncSqliteStore', 'openBunSqliteStore', 'openNodeSqliteStore'],
 };
 

@@ -2,7 +2,7 @@
  * `npm run start:workers`: the seed Worker under `wrangler dev`, local only (workerd on this
  * machine; nothing is deployed), configured from the environment as `npm start` is: PORT, HOST,
  * SESSION_SECRET (the development secret in DATA_DIR when unset) and SESSION_STORE (`d1:`, the
- * default, `memory:` or `cookie:`). D1's local data is kept in DATA_DIR/wrangler.
+ * default, `durable-object:`, `memory:` or `cookie:`). D1's local data is kept in DATA_DIR/wrangler.
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
