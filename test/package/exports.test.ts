@@ -55,6 +55,7 @@ const EXPECTED: Record<string, string[]> = {
   './stores/from-url': ['STORE_URL_FORMS', 'createStore', 'redactStoreUrl'],
   './telemetry': ['openTelemetry'],
   './stores/d1': ['D1Store'],
+  './stores/durable-object': ['DurableObjectStore', 'SessionObject'],
   './stores/sqlite-sync': ['SyncSqliteStore', 'openBunSqliteStore', 'openNodeSqliteStore'],
   './django': [
     'AUTH_USER_BACKEND', 'AUTH_USER_HASH', 'AUTH_USER_ID', 'CACHED_DB_SESSION_PREFIX', 'CACHE_SESSION_PREFIX', 'DB_SESSION_SALT',

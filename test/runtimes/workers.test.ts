@@ -17,14 +17,14 @@ import type { Outcome } from './workers/node-test-shim.ts';
 const skip = runtimeOrSkip('wrangler');
 
 describe('stores on workerd', { skip, timeout: 600_000 }, () => {
-  it('the conformance suite passes inside a Worker for D1 and memory', async () => {
+  it('the conformance suite passes inside a Worker for D1, Durable Objects and memory', async () => {
     const script = await bundleWorker(fileURLToPath(new URL('./workers/conformance-worker.ts', import.meta.url)));
-    const mf = startMiniflare(script, { d1Databases: ['DB'] });
+    const mf = startMiniflare(script, { d1Databases: ['DB'], durableObjects: { SESSIONS: 'SessionObject' } });
     try {
       const outcomes = (await (await mf.dispatchFetch('http://localhost/')).json()) as Outcome[];
       const failed = outcomes.filter((o) => o.status !== 'pass');
       assert.deepEqual(failed, []);
-      for (const name of ['memory on workerd', 'd1 on workerd']) {
+      for (const name of ['memory on workerd', 'd1 on workerd', 'durable objects on workerd']) {
         assert.ok(outcomes.filter((o) => o.name.includes(name)).length >= 20, `${name}: ${outcomes.length} outcomes`);
       }
     } finally {
@@ -40,4 +40,10 @@ seedContract(
   'npm run start:workers (wrangler dev, workerd, D1)',
   () => startExample({ command: 'npm', args: ['run', 'start:workers'], cwd: ROOT, env: { SESSION_STORE: 'd1:', DATA_DIR: dir } }),
   { skip, browser: true, useCasePages: true },
+);
+
+seedContract(
+  'npm run start:workers (wrangler dev, workerd, Durable Objects)',
+  () => startExample({ command: 'npm', args: ['run', 'start:workers'], cwd: ROOT, env: { SESSION_STORE: 'durable-object:', DATA_DIR: join(dir, 'do') } }),
+  { skip, useCasePages: true },
 );

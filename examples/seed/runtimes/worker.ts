@@ -1,7 +1,8 @@
 /**
  * The seed demo as a Cloudflare Worker (`npm run start:workers`). The same pages as every other
  * mount (../app.ts) through cloakroom's fetch adapter; the store from `SESSION_STORE`:
- * `d1:` (the default: the `DB` binding), `memory:` (this isolate only) or `cookie:`.
+ * `d1:` (the default: the `DB` binding), `durable-object:` (the `SESSIONS` binding, one object per
+ * session), `memory:` (this isolate only) or `cookie:`.
  */
 import { SessionError } from '../../../src/core/errors.ts';
 import { SessionManager } from '../../../src/core/manager.ts';
@@ -10,18 +11,23 @@ import type { SessionStore, StatelessStore } from '../../../src/core/store.ts';
 import { CookieStore } from '../../../src/stores/cookie.ts';
 import { D1Store, type D1Like } from '../../../src/stores/d1.ts';
 import { MemoryStore } from '../../../src/stores/memory.ts';
+import { DurableObjectStore, type DurableObjectNamespaceLike } from '../../../src/stores/durable-object.ts';
 import { handle, type DemoData } from '../app.ts';
 import { demoFetchHandler } from '../fetch-handler.ts';
 
 /** The Worker's bindings (wrangler.toml, and `--var` from workers-dev.ts). */
 export interface Env {
   DB: D1Like;
+  SESSIONS: DurableObjectNamespaceLike;
   SESSION_SECRET?: string;
   SESSION_STORE?: string;
 }
 
 /** The `SESSION_STORE` values a Worker accepts. */
-export const WORKER_STORES = ['d1:', 'memory:', 'cookie:'] as const;
+export const WORKER_STORES = ['d1:', 'durable-object:', 'memory:', 'cookie:'] as const;
+
+/** The Durable Object class the `SESSIONS` binding names (wrangler.toml). */
+export { SessionObject } from '../../../src/stores/durable-object.ts';
 
 /**
  * The store `url` names on a Worker.
@@ -33,6 +39,8 @@ export function workerStore(url: string, env: Env, secrets: string[]): SessionSt
   switch (url) {
     case 'd1:':
       return new D1Store({ database: env.DB });
+    case 'durable-object:':
+      return new DurableObjectStore({ namespace: env.SESSIONS });
     case 'memory:':
       return new MemoryStore();
     case 'cookie:':

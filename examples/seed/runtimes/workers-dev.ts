@@ -2,9 +2,10 @@
  * `npm run start:workers`: the seed Worker under `wrangler dev`, local only (workerd on this
  * machine; nothing is deployed), configured from the environment as `npm start` is: PORT, HOST,
  * SESSION_SECRET (the development secret in DATA_DIR when unset) and SESSION_STORE (`d1:`, the
- * default, `memory:` or `cookie:`). D1's local data is kept in DATA_DIR/wrangler.
+ * default, `durable-object:`, `memory:` or `cookie:`). D1's local data is kept in DATA_DIR/wrangler.
  */
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +32,13 @@ async function main(): Promise<void> {
   const config = configFromEnv({ ...process.env, SESSION_STORE: 'memory:' });
   const dataDir = process.env.DATA_DIR || './data';
   const runtime = fileURLToPath(new URL('../../../scripts/runtime.mjs', import.meta.url));
+  // The secret goes to wrangler in a file only we can read, not on a command line that every
+  // local user can see in `ps`. Single quotes: the value is taken as written.
+  const secrets = config.secrets.join(',');
+  if (/['\n]/.test(secrets)) throw new Error('SESSION_SECRET must not contain a single quote or a newline on Workers (it is passed in a .env file).');
+  mkdirSync(join(dataDir, 'wrangler'), { recursive: true, mode: 0o700 });
+  const envFile = join(dataDir, 'wrangler', 'seed.env');
+  writeFileSync(envFile, `SESSION_SECRET='${secrets}'\nSESSION_STORE='${store}'\n`, { mode: 0o600 });
   const args = [
     runtime, 'wrangler', 'dev',
     '--config', fileURLToPath(new URL('./wrangler.toml', import.meta.url)),
@@ -39,14 +47,21 @@ async function main(): Promise<void> {
     '--inspector-port', String(await freePort()),
     '--persist-to', join(dataDir, 'wrangler'),
     '--show-interactive-dev-session=false',
-    '--var', `SESSION_SECRET:${config.secrets.join(',')}`,
-    '--var', `SESSION_STORE:${store}`,
+    '--env-file', envFile,
   ];
   console.log(`Seed demo (workerd via wrangler dev, ${store}) at http://${config.host}:${config.port}/`);
-  // No calls home: no telemetry, no Request.cf download.
+  // No calls home: no telemetry, no Request.cf download. A registry of its own: wrangler's shared
+  // dev registry would route this Worker's Durable Objects to another running instance of the
+  // same Worker name (seen: a second start:workers answered with the first one's objects).
   const child = spawn(process.execPath, args, {
     stdio: 'inherit',
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_ERROR_REPORTS: 'false' },
+    env: {
+      ...process.env,
+      WRANGLER_SEND_METRICS: 'false',
+      CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+      WRANGLER_SEND_ERROR_REPORTS: 'false',
+      WRANGLER_REGISTRY_PATH: join(dataDir, 'wrangler', 'registry'),
+    },
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

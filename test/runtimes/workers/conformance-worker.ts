@@ -1,15 +1,19 @@
 /**
  * A Worker that runs cloakroom's store conformance suite inside workerd (bundled by
- * test/runtimes/workers.test.ts with `node:test` aliased to ./node-test-shim.ts): D1 and the
- * memory store. `GET /` runs it once and answers the outcomes as JSON.
+ * test/runtimes/workers.test.ts with `node:test` aliased to ./node-test-shim.ts): D1, Durable
+ * Objects and the memory store. `GET /` runs it once and answers the outcomes as JSON.
  */
 import { describeStoreConformance } from '../../../src/testing/index.ts';
 import { D1Store, type D1Like } from '../../../src/stores/d1.ts';
 import { MemoryStore } from '../../../src/stores/memory.ts';
+import { DurableObjectStore, type DurableObjectNamespaceLike } from '../../../src/stores/durable-object.ts';
+
+export { SessionObject } from '../../../src/stores/durable-object.ts';
 import { runRegistered, type Outcome } from './node-test-shim.ts';
 
 interface Env {
   DB: D1Like;
+  SESSIONS: DurableObjectNamespaceLike;
 }
 
 let env: Env | undefined;
@@ -25,6 +29,8 @@ describeStoreConformance({
   },
   dump: async () => JSON.stringify((await bound().DB.prepare('SELECT * FROM "conformance"').all()).results),
 });
+
+describeStoreConformance({ name: 'durable objects on workerd', setup: async () => new DurableObjectStore({ namespace: bound().SESSIONS }) });
 
 let results: Promise<Outcome[]> | undefined;
 
