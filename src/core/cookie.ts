@@ -152,6 +152,19 @@ export function readCookie(header: string | undefined | null, name: string, maxL
   return value;
 }
 
+/**
+ * True when the header carries a `name=` pair longer than `maxLength`, which `readCookie` then
+ * ignores: measured on the raw text, never decoded (for reporting, not for reading).
+ *
+ * @example
+ * isOversizedCookie(`sessionid=${'x'.repeat(300)}`, 'sessionid'); // true
+ */
+export function isOversizedCookie(header: string, name: string, maxLength = MAX_VALUE_LENGTH): boolean {
+  if (header.length > MAX_COOKIE_HEADER) return false;
+  const raw = rawCookieValue(header, name);
+  return raw !== undefined && raw.length > maxLength;
+}
+
 /** The undecoded value of the first `name=` pair in a Cookie header, trimmed, or undefined. */
 function rawCookieValue(header: string, name: string): string | undefined {
   let from = 0;

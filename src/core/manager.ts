@@ -1,7 +1,7 @@
 import { SessionError } from './errors.js';
 import { isLiveSessionRecord, isSessionRecord } from './record.js';
 import { withDeadline } from './deadline.js';
-import { deletionCookie, readCookie, resolveCookieOptions, sessionCookie, type CookieOptions, type ResolvedCookieOptions } from './cookie.js';
+import { deletionCookie, isOversizedCookie, readCookie, resolveCookieOptions, sessionCookie, type CookieOptions, type ResolvedCookieOptions } from './cookie.js';
 import { Signer } from './signing.js';
 import { generateSessionId, isValidSessionId, storeKeyFor } from './session-id.js';
 import { Session, type SessionContext, type SessionDataShape, type VerifiedCookie } from './session.js';
@@ -542,7 +542,8 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   /** A Cookie header whose session cookie could not be read: one longer than any we issue is reported. */
   #unreadCookie(header: string): void {
     if (!header.includes(this.cookie.name) || !this.#events.wants('security.malformed-cookie')) return;
-    if (readCookie(header, this.cookie.name, Infinity) !== undefined) this.#emit('security.malformed-cookie', undefined, { reason: 'oversized' });
+    // Measured raw, never decoded: the report must not undo the size cap it reports.
+    if (isOversizedCookie(header, this.cookie.name, this.#stateless?.maxValueLength)) this.#emit('security.malformed-cookie', undefined, { reason: 'oversized' });
   }
 
   #remember(value: string, id: string, key: string, current: boolean): VerifiedCookie {

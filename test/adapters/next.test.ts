@@ -21,9 +21,11 @@ async function storedSession(secrets: string[] = [SECRET]) {
   const s = await manager.load(null);
   s.set('username', 'ada');
   s.csrfToken();
-  const { setCookie } = await manager.commit(s, { status: 200 });
+  // Before login the CSRF secret lives in its own cookie: the browser sends both back.
+  const { setCookie, csrfCookie } = await manager.commit(s, { status: 200 });
   const cookie = setCookie!.split(';')[0]!;
-  return { manager, cookie, session: await manager.load(cookie) };
+  const header = [cookie, csrfCookie!.split(';')[0]!].join('; ');
+  return { manager, cookie, session: await manager.load(header) };
 }
 
 describe('cloakroom/next: the read-only session of Server Components', () => {
