@@ -33,6 +33,15 @@ describe('stores on Bun', { skip, timeout: 600_000 }, () => {
   });
 });
 
+describe('the cookie store on Bun', { skip, timeout: 600_000 }, () => {
+  it('bun test passes the cookie store\'s own suite (HKDF, AES-256-GCM, key rotation, size cap)', () => {
+    const { status, output } = runTestsOn('bun', './test/stores/cookie.test.ts');
+    assert.equal(status, 0, output);
+    assert.match(output, /\b0 fail\b/, output);
+    assert.match(output, /rotates keys/, output);
+  });
+});
+
 seedContract(
   'npm run start:bun (Bun.serve, bun:sqlite)',
   () => startExample({ command: 'npm', args: ['run', 'start:bun'], cwd: ROOT, env: { SESSION_STORE: `sqlite:${join(dir, 'sessions.db')}`, DATA_DIR: dir } }),

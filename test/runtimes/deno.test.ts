@@ -33,6 +33,15 @@ describe('stores on Deno', { skip, timeout: 600_000 }, () => {
   });
 });
 
+describe('the cookie store on Deno', { skip, timeout: 600_000 }, () => {
+  it('deno test passes the cookie store\'s own suite (HKDF, AES-256-GCM, key rotation, size cap)', () => {
+    const { status, output } = runTestsOn('deno', './test/stores/cookie.test.ts');
+    assert.equal(status, 0, output);
+    assert.match(output, /\| 1 passed \(\d+ steps\) \| 0 failed/, output);
+    assert.match(output, /rotates keys/, output);
+  });
+});
+
 seedContract(
   'npm run start:deno (Deno.serve, node:sqlite)',
   () => startExample({ command: 'npm', args: ['run', 'start:deno'], cwd: ROOT, env: { SESSION_STORE: `sqlite:${join(dir, 'sessions.db')}`, DATA_DIR: dir } }),

@@ -1,6 +1,7 @@
 // cloakroom on Cloudflare Workers (workerd): the store conformance suite runs INSIDE a Worker
-// under Miniflare, against D1 and the memory store; the seed Worker (`npm run start:workers`,
-// wrangler dev, D1) meets the seed app's contract, browser included.
+// under Miniflare, against D1, Durable Objects and the memory store; the adapter suite runs
+// against cloakroom/fetch inside a Worker over real HTTP; the seed Worker (`npm run
+// start:workers`, wrangler dev) meets the seed app's contract, browser included.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { seedContract } from '../examples/seed-contract.ts';
 import { startExample } from '../helpers/example-process.ts';
 import { ROOT, runtimeOrSkip } from './runtimes.ts';
+import { remoteAdapterSuite, type SuiteFixture } from '../adapters/suite.ts';
+import { STEER_PATH, type BackendState, type Steering, type StoreKind } from '../adapters/suite-app.ts';
 import { bundleWorker } from './workers/build.ts';
 import { startMiniflare } from './workers/miniflare.ts';
 import type { Outcome } from './workers/node-test-shim.ts';
@@ -17,7 +20,7 @@ import type { Outcome } from './workers/node-test-shim.ts';
 const skip = runtimeOrSkip('wrangler');
 
 describe('stores on workerd', { skip, timeout: 600_000 }, () => {
-  it('the conformance suite passes inside a Worker for D1, Durable Objects and memory', async () => {
+  it('the conformance suite passes inside a Worker for D1, Durable Objects and memory, and the cookie store\'s suite too', async () => {
     const script = await bundleWorker(fileURLToPath(new URL('./workers/conformance-worker.ts', import.meta.url)));
     const mf = startMiniflare(script, { d1Databases: ['DB'], durableObjects: { SESSIONS: 'SessionObject' } });
     try {
@@ -27,9 +30,39 @@ describe('stores on workerd', { skip, timeout: 600_000 }, () => {
       for (const name of ['memory on workerd', 'd1 on workerd', 'durable objects on workerd']) {
         assert.ok(outcomes.filter((o) => o.name.includes(name)).length >= 20, `${name}: ${outcomes.length} outcomes`);
       }
+      assert.ok(outcomes.filter((o) => o.name.startsWith('cookie store')).length >= 10, 'the cookie store suite ran');
     } finally {
       await mf.dispose();
     }
+  });
+});
+
+describe('the adapter suite on workerd', { skip }, () => {
+  let bundle: Promise<string> | undefined;
+  /** The suite's app (test/runtimes/workers/adapter-worker.ts) in its own workerd, on a free port. */
+  async function serveInWorkerd(kind: StoreKind, secure: boolean): Promise<{ url: string; close(): Promise<void> }> {
+    bundle ??= bundleWorker(fileURLToPath(new URL('./workers/adapter-worker.ts', import.meta.url)));
+    const mf = startMiniflare(await bundle, { bindings: { STORE_KIND: kind, SECURE: String(secure) } }, true);
+    const url = (await mf.ready).origin;
+    return { url, close: () => mf.dispose() };
+  }
+
+  remoteAdapterSuite('fetch inside workerd (Miniflare)', async (kind): Promise<SuiteFixture> => {
+    const app = await serveInWorkerd(kind, false);
+    const secureApp = await serveInWorkerd(kind, true);
+    return {
+      app,
+      secureApp,
+      async steer(steering: Steering): Promise<BackendState> {
+        const reply = await fetch(app.url + STEER_PATH, { method: 'POST', body: JSON.stringify(steering) });
+        assert.equal(reply.status, 200, `steering the Worker's backend: ${reply.status}`);
+        return (await reply.json()) as BackendState;
+      },
+      async close() {
+        await app.close();
+        await secureApp.close();
+      },
+    };
   });
 });
 

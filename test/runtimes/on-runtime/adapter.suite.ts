@@ -1,7 +1,7 @@
 // Run ON Bun (`bun test`) and Deno (`deno test`) by test/runtimes/{bun,deno}.test.ts: the adapter
 // suite (test/adapters/suite.ts) against cloakroom's fetch adapter served by the runtime's own
-// server (Bun.serve / Deno.serve), over real HTTP. Routes mounted as test/adapters/fetch.test.ts does.
-import { checkCsrf, withSession } from '../../../src/adapters/fetch.ts';
+// server (Bun.serve / Deno.serve), over real HTTP. Routes mounted by test/adapters/fetch-routes.ts, as on Node.
+import { fetchRoutes } from '../../adapters/fetch-routes.ts';
 import { adapterSuite, type ServedApp } from '../../adapters/suite.ts';
 
 type Handler = (request: Request) => Promise<Response>;
@@ -27,16 +27,4 @@ function serveOnRuntime(handler: Handler): Promise<ServedApp> {
   });
 }
 
-adapterSuite(`fetch on ${runtime}`, async (manager, routes) =>
-  serveOnRuntime(
-    withSession(manager, async (request, session) => {
-      const url = new URL(request.url);
-      const route = routes.find((r) => r.method === request.method && r.path === url.pathname);
-      if (!route) return new Response('Not Found', { status: 404 });
-      if (route.csrf) await checkCsrf(manager, request, session);
-      const out = route.handler(session, { method: request.method, url: url.pathname + url.search });
-      if (out.redirect) return Response.redirect(new URL(out.redirect, url), 302);
-      return new Response(out.body ?? '', { status: out.status ?? 200, headers: { 'content-type': 'text/plain; charset=utf-8' } });
-    }),
-  ),
-);
+adapterSuite(`fetch on ${runtime}`, async (manager, routes) => serveOnRuntime(fetchRoutes(manager, routes)));

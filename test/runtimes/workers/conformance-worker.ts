@@ -1,7 +1,8 @@
 /**
  * A Worker that runs cloakroom's store conformance suite inside workerd (bundled by
  * test/runtimes/workers.test.ts with `node:test` aliased to ./node-test-shim.ts): D1, Durable
- * Objects and the memory store. `GET /` runs it once and answers the outcomes as JSON.
+ * Objects and the memory store; and the cookie store's own suite (its sealing is the part of
+ * `node:crypto` the other stores do not use). `GET /` runs it once and answers the outcomes as JSON.
  */
 import { describeStoreConformance } from '../../../src/testing/index.ts';
 import { D1Store, type D1Like } from '../../../src/stores/d1.ts';
@@ -10,6 +11,7 @@ import { DurableObjectStore, type DurableObjectNamespaceLike } from '../../../sr
 
 export { SessionObject } from '../../../src/stores/durable-object.ts';
 import { runRegistered, type Outcome } from './node-test-shim.ts';
+import '../../stores/cookie.test.ts';
 
 interface Env {
   DB: D1Like;

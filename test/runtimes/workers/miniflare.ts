@@ -8,6 +8,8 @@ const require = createRequire(new URL('../../../runtimes/package.json', import.m
 /** The part of Miniflare's API the tests use. */
 export interface MiniflareLike {
   dispatchFetch(url: string, init?: RequestInit): Promise<Response>;
+  /** The URL workerd listens on (with `listen: true`), once it is up. */
+  ready: Promise<URL>;
   dispose(): Promise<void>;
 }
 
@@ -17,8 +19,10 @@ export const COMPATIBILITY = { compatibilityDate: '2026-04-01', compatibilityFla
 /**
  * A Miniflare instance serving one bundled module Worker with `bindings` (Miniflare's own
  * option names: `d1Databases`, `durableObjects`, `bindings` …). `cf: false`: no call home.
+ * With `listen`, workerd also serves it over real HTTP on a free loopback port (`ready`).
  */
-export function startMiniflare(script: string, bindings: Record<string, unknown> = {}): MiniflareLike {
+export function startMiniflare(script: string, bindings: Record<string, unknown> = {}, listen = false): MiniflareLike {
   const { Miniflare } = require('miniflare') as { Miniflare: new (options: Record<string, unknown>) => MiniflareLike };
-  return new Miniflare({ modules: true, script, ...COMPATIBILITY, cf: false, ...bindings });
+  const socket = listen ? { host: '127.0.0.1', port: 0 } : {};
+  return new Miniflare({ modules: true, script, ...COMPATIBILITY, cf: false, ...socket, ...bindings });
 }
