@@ -9,8 +9,8 @@
  */
 import type { ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
 import { SessionError } from '../core/errors.js';
-import { clearInBatches, DEFAULT_TABLE, insertParams, rowToRecord, storeUnavailable, toMillis, updateParams, updateStatementFor, updateStatements, type UpdateStatements } from './sql-shared.js';
-import { sqliteSchemaSql, sqliteStatementsSql } from './sqlite-sql.js';
+import { clearInBatches, DEFAULT_TABLE, insertParams, rowToRecord, storeUnavailable, toMillis, updateParams, updateStatementFor } from './sql-shared.js';
+import { prepareSqliteStatements, sqliteSchemaSql, type SqliteStatements } from './sqlite-sql.js';
 
 /**
  * A D1 prepared statement, as much of it as the store uses (`D1PreparedStatement`).
@@ -79,36 +79,17 @@ export class D1Store implements SessionStore {
   readonly #table: string;
   readonly #createTable: boolean;
   #schema: Promise<void> | undefined;
-  readonly #get: D1Statement;
-  readonly #create: D1Statement;
-  readonly #updates: UpdateStatements<D1Statement>;
-  readonly #touch: D1Statement;
-  readonly #destroy: D1Statement;
-  readonly #clearBatch: D1Statement;
-  readonly #listByUser: D1Statement;
-  readonly #destroyByUser: D1Statement;
-  readonly #destroyByUserExcept: D1Statement;
-  readonly #stats: D1Statement;
+  readonly #statements: SqliteStatements<D1Statement>;
 
   constructor({ database, table = DEFAULT_TABLE, createTable = true }: D1StoreOptions) {
     if (!database || typeof database.prepare !== 'function' || typeof database.batch !== 'function') {
       throw new SessionError('ERR_SESSION_CONFIG', 'D1Store needs a D1 database binding (env.DB).');
     }
-    const sql = sqliteStatementsSql(table);
     this.name = `d1:${table}`;
     this.#db = database;
     this.#table = table;
     this.#createTable = createTable;
-    this.#get = database.prepare(sql.get);
-    this.#create = database.prepare(sql.create);
-    this.#updates = updateStatements((data, withUser) => database.prepare(sql.update(data, withUser)));
-    this.#touch = database.prepare(sql.touch);
-    this.#destroy = database.prepare(sql.destroy);
-    this.#clearBatch = database.prepare(sql.clearBatch);
-    this.#listByUser = database.prepare(sql.listByUser);
-    this.#destroyByUser = database.prepare(sql.destroyByUser);
-    this.#destroyByUserExcept = database.prepare(sql.destroyByUserExcept);
-    this.#stats = database.prepare(sql.stats);
+    this.#statements = prepareSqliteStatements(table, (sql) => database.prepare(sql));
   }
 
   /** Creates the table if missing (once; a failure is retried on the next call). */
@@ -142,34 +123,34 @@ export class D1Store implements SessionStore {
 
   get(key: string, now: number): Promise<SessionRecord | null> {
     return this.#run(async () => {
-      const r = await this.#get.bind(key, now).first<Row>();
+      const r = await this.#statements.get.bind(key, now).first<Row>();
       return r === null ? null : rowToRecord([r.data, r.expires_at, r.created_at, r.last_seen_at, r.user_id, r.user_agent]);
     });
   }
 
   create(key: string, record: SessionRecord): Promise<boolean> {
-    return this.#run(async () => (await this.#create.bind(...insertParams(key, record)).run()).meta.changes === 1);
+    return this.#run(async () => (await this.#statements.create.bind(...insertParams(key, record)).run()).meta.changes === 1);
   }
 
   touch(key: string, expiresAt: number, lastSeenAt: number, now: number): Promise<boolean> {
-    return this.#run(async () => (await this.#touch.bind(expiresAt, lastSeenAt, key, now).run()).meta.changes === 1);
+    return this.#run(async () => (await this.#statements.touch.bind(expiresAt, lastSeenAt, key, now).run()).meta.changes === 1);
   }
 
   destroy(key: string): Promise<void> {
-    return this.#run(async () => void (await this.#destroy.bind(key).run()));
+    return this.#run(async () => void (await this.#statements.destroy.bind(key).run()));
   }
 
   update(key: string, change: SessionChange, now: number): Promise<boolean> {
-    return this.#run(async () => (await updateStatementFor(this.#updates, change).bind(...updateParams(key, change, now)).run()).meta.changes === 1);
+    return this.#run(async () => (await updateStatementFor(this.#statements.updates, change).bind(...updateParams(key, change, now)).run()).meta.changes === 1);
   }
 
   clearExpired(now: number, options?: ClearExpiredOptions): Promise<number> {
-    return this.#run(() => clearInBatches(async (limit) => (await this.#clearBatch.bind(now, limit).run()).meta.changes ?? 0, options));
+    return this.#run(() => clearInBatches(async (limit) => (await this.#statements.clearBatch.bind(now, limit).run()).meta.changes ?? 0, options));
   }
 
   listByUser(userId: string, now: number): Promise<UserSessionInfo[]> {
     return this.#run(async () =>
-      (await this.#listByUser.bind(userId, now).all<Row>()).results.map((r) => ({
+      (await this.#statements.listByUser.bind(userId, now).all<Row>()).results.map((r) => ({
         key: String(r.key),
         createdAt: toMillis(r.created_at),
         lastSeenAt: toMillis(r.last_seen_at),
@@ -181,14 +162,14 @@ export class D1Store implements SessionStore {
 
   destroyByUser(userId: string, exceptKey?: string): Promise<number> {
     return this.#run(async () => {
-      const statement = exceptKey === undefined ? this.#destroyByUser.bind(userId) : this.#destroyByUserExcept.bind(userId, exceptKey);
+      const statement = exceptKey === undefined ? this.#statements.destroyByUser.bind(userId) : this.#statements.destroyByUserExcept.bind(userId, exceptKey);
       return (await statement.run()).meta.changes ?? 0;
     });
   }
 
   stats(now: number): Promise<StoreStats> {
     return this.#run(async () => {
-      const row = (await this.#stats.bind(now, now).first<Row>())!;
+      const row = (await this.#statements.stats.bind(now, now).first<Row>())!;
       return { live: toMillis(row.live), expired: toMillis(row.expired) };
     });
   }

@@ -3,7 +3,7 @@
  * better-sqlite3 (Node), `bun:sqlite`, `node:sqlite` (Deno, Node 22+) and Cloudflare D1. Only
  * positional `?` parameters, which all of them bind the same way.
  */
-import { checkIdentifier, DEFAULT_TABLE } from './sql-shared.js';
+import { checkIdentifier, DEFAULT_TABLE, updateStatements, type UpdateStatements } from './sql-shared.js';
 
 /**
  * The DDL a SQLite store runs when it opens the database (idempotent), for a table named `table`.
@@ -77,5 +77,43 @@ export function sqliteStatementsSql(table = DEFAULT_TABLE): SqliteStatementsSql 
     destroyByUser: `DELETE FROM ${q} WHERE "user_id" = ?`,
     destroyByUserExcept: `DELETE FROM ${q} WHERE "user_id" = ? AND "key" <> ?`,
     stats: `SELECT (SELECT count(*) FROM ${q} WHERE "expires_at" > ?) AS live, (SELECT count(*) FROM ${q} WHERE "expires_at" <= ?) AS expired`,
+  };
+}
+
+/** A SQLite store's statements, prepared once by its driver (`S`: that driver's statement). */
+export interface SqliteStatements<S> {
+  get: S;
+  create: S;
+  updates: UpdateStatements<S>;
+  touch: S;
+  destroy: S;
+  clearBatch: S;
+  listByUser: S;
+  destroyByUser: S;
+  destroyByUserExcept: S;
+  stats: S;
+}
+
+/**
+ * Every statement of `sqliteStatementsSql(table)`, prepared with `prepare`: the one place the
+ * SQLite stores (better-sqlite3, bun:sqlite / node:sqlite, D1) turn the shared SQL into statements.
+ *
+ * @example
+ * const statements = prepareSqliteStatements('sessions', (sql) => db.prepare(sql));
+ * statements.get.get(key, Date.now());
+ */
+export function prepareSqliteStatements<S>(table: string, prepare: (sql: string) => S): SqliteStatements<S> {
+  const sql = sqliteStatementsSql(table);
+  return {
+    get: prepare(sql.get),
+    create: prepare(sql.create),
+    updates: updateStatements((data, withUser) => prepare(sql.update(data, withUser))),
+    touch: prepare(sql.touch),
+    destroy: prepare(sql.destroy),
+    clearBatch: prepare(sql.clearBatch),
+    listByUser: prepare(sql.listByUser),
+    destroyByUser: prepare(sql.destroyByUser),
+    destroyByUserExcept: prepare(sql.destroyByUserExcept),
+    stats: prepare(sql.stats),
   };
 }

@@ -6,8 +6,8 @@
  */
 import { SessionError } from '../core/errors.js';
 import type { Awaitable, ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
-import { clearInBatches, DEFAULT_TABLE, insertParams, rowToRecord, storeUnavailable, toMillis, updateParams, updateStatementFor, updateStatements, type UpdateStatements } from './sql-shared.js';
-import { sqliteSchemaSql, sqliteStatementsSql } from './sqlite-sql.js';
+import { clearInBatches, DEFAULT_TABLE, insertParams, rowToRecord, storeUnavailable, toMillis, updateParams, updateStatementFor } from './sql-shared.js';
+import { prepareSqliteStatements, sqliteSchemaSql, type SqliteStatements } from './sqlite-sql.js';
 
 export { openBunSqliteStore, openNodeSqliteStore, type OpenSqliteOptions } from './sqlite-open.js';
 
@@ -76,16 +76,7 @@ export class SyncSqliteStore implements SessionStore {
   readonly database: SyncSqliteDatabase;
   readonly #ownsDatabase: boolean;
   #closed = false;
-  readonly #get: SyncSqliteStatement;
-  readonly #create: SyncSqliteStatement;
-  readonly #updates: UpdateStatements<SyncSqliteStatement>;
-  readonly #touch: SyncSqliteStatement;
-  readonly #destroy: SyncSqliteStatement;
-  readonly #clearBatch: SyncSqliteStatement;
-  readonly #listByUser: SyncSqliteStatement;
-  readonly #destroyByUser: SyncSqliteStatement;
-  readonly #destroyByUserExcept: SyncSqliteStatement;
-  readonly #stats: SyncSqliteStatement;
+  readonly #statements: SqliteStatements<SyncSqliteStatement>;
 
   constructor({ database, table = DEFAULT_TABLE, name = 'sqlite:', ownsDatabase = false }: SyncSqliteStoreOptions) {
     if (!database || typeof database.prepare !== 'function' || typeof database.exec !== 'function') {
@@ -94,55 +85,45 @@ export class SyncSqliteStore implements SessionStore {
     this.name = name;
     this.database = database;
     this.#ownsDatabase = ownsDatabase;
-    const sql = sqliteStatementsSql(table);
     try {
       database.exec(sqliteSchemaSql(table));
     } catch (err) {
       throw storeUnavailable(this.name, err, 'could not create its table');
     }
-    this.#get = database.prepare(sql.get);
-    this.#create = database.prepare(sql.create);
-    this.#updates = updateStatements((data, withUser) => database.prepare(sql.update(data, withUser)));
-    this.#touch = database.prepare(sql.touch);
-    this.#destroy = database.prepare(sql.destroy);
-    this.#clearBatch = database.prepare(sql.clearBatch);
-    this.#listByUser = database.prepare(sql.listByUser);
-    this.#destroyByUser = database.prepare(sql.destroyByUser);
-    this.#destroyByUserExcept = database.prepare(sql.destroyByUserExcept);
-    this.#stats = database.prepare(sql.stats);
+    this.#statements = prepareSqliteStatements(table, (sql) => database.prepare(sql));
   }
 
   /** Resolves at once: the table was created by the constructor. */
   async ready(): Promise<void> {}
 
   get(key: string, now: number): Awaitable<SessionRecord | null> {
-    const r = this.#get.get(key, now) as Row | null | undefined;
+    const r = this.#statements.get.get(key, now) as Row | null | undefined;
     // Drivers answer a missing row with null (Bun) or undefined (node:sqlite).
     return r == null ? null : rowToRecord([r.data, r.expires_at, r.created_at, r.last_seen_at, r.user_id, r.user_agent]);
   }
 
   create(key: string, record: SessionRecord): Awaitable<boolean> {
-    return changes(this.#create.run(...insertParams(key, record))) === 1;
+    return changes(this.#statements.create.run(...insertParams(key, record))) === 1;
   }
 
   touch(key: string, expiresAt: number, lastSeenAt: number, now: number): Awaitable<boolean> {
-    return changes(this.#touch.run(expiresAt, lastSeenAt, key, now)) === 1;
+    return changes(this.#statements.touch.run(expiresAt, lastSeenAt, key, now)) === 1;
   }
 
   destroy(key: string): Awaitable<void> {
-    this.#destroy.run(key);
+    this.#statements.destroy.run(key);
   }
 
   update(key: string, change: SessionChange, now: number): Awaitable<boolean> {
-    return changes(updateStatementFor(this.#updates, change).run(...updateParams(key, change, now))) === 1;
+    return changes(updateStatementFor(this.#statements.updates, change).run(...updateParams(key, change, now))) === 1;
   }
 
   async clearExpired(now: number, options?: ClearExpiredOptions): Promise<number> {
-    return clearInBatches((limit) => changes(this.#clearBatch.run(now, limit)), options);
+    return clearInBatches((limit) => changes(this.#statements.clearBatch.run(now, limit)), options);
   }
 
   async listByUser(userId: string, now: number): Promise<UserSessionInfo[]> {
-    return (this.#listByUser.all(userId, now) as Row[]).map((r) => ({
+    return (this.#statements.listByUser.all(userId, now) as Row[]).map((r) => ({
       key: String(r.key),
       createdAt: toMillis(r.created_at),
       lastSeenAt: toMillis(r.last_seen_at),
@@ -152,11 +133,11 @@ export class SyncSqliteStore implements SessionStore {
   }
 
   async destroyByUser(userId: string, exceptKey?: string): Promise<number> {
-    return changes(exceptKey === undefined ? this.#destroyByUser.run(userId) : this.#destroyByUserExcept.run(userId, exceptKey));
+    return changes(exceptKey === undefined ? this.#statements.destroyByUser.run(userId) : this.#statements.destroyByUserExcept.run(userId, exceptKey));
   }
 
   async stats(now: number): Promise<StoreStats> {
-    const row = this.#stats.get(now, now) as Row;
+    const row = this.#statements.stats.get(now, now) as Row;
     return { live: toMillis(row.live), expired: toMillis(row.expired) };
   }
 

@@ -18,8 +18,8 @@ import Database from 'better-sqlite3';
 import { type Awaitable, type ClearExpiredOptions, type SessionChange, type SessionRecord, type SessionStore, type StoreStats, type UserSessionInfo } from '../core/store.js';
 import { BackgroundCheckpoints } from './sqlite-checkpoints.js';
 import { SessionError } from '../core/errors.js';
-import { checkIdentifier, clearInBatches, DEFAULT_TABLE, insertParams, rowToRecord, storeUnavailable, toMillis, updateParams, updateStatementFor, updateStatements, type UpdateStatements } from './sql-shared.js';
-import { sqliteSchemaSql, sqliteStatementsSql } from './sqlite-sql.js';
+import { checkIdentifier, clearInBatches, DEFAULT_TABLE, insertParams, rowToRecord, storeUnavailable, toMillis, updateParams, updateStatementFor } from './sql-shared.js';
+import { prepareSqliteStatements, sqliteSchemaSql, type SqliteStatements } from './sqlite-sql.js';
 
 /**
  * Options of `new SqliteStore()`.
@@ -76,16 +76,7 @@ export class SqliteStore implements SessionStore {
   readonly database: Database.Database;
   readonly #ownsDatabase: boolean;
   readonly #checkpoints: BackgroundCheckpoints | undefined;
-  readonly #get: Statement;
-  readonly #create: Statement;
-  readonly #updates: UpdateStatements<Statement>;
-  readonly #touch: Statement;
-  readonly #destroy: Statement;
-  readonly #clearBatch: Statement;
-  readonly #listByUser: Statement;
-  readonly #destroyByUser: Statement;
-  readonly #destroyByUserExcept: Statement;
-  readonly #stats: Statement;
+  readonly #statements: SqliteStatements<Statement>;
 
   constructor({
     path = './data/sessions.db',
@@ -117,17 +108,8 @@ export class SqliteStore implements SessionStore {
     } catch (err) {
       throw storeUnavailable(this.name, err, 'could not create its table');
     }
-    const sql = sqliteStatementsSql(t);
-    this.#get = db.prepare(sql.get).raw(true);
-    this.#create = db.prepare(sql.create);
-    this.#updates = updateStatements((data, withUser) => db.prepare(sql.update(data, withUser)));
-    this.#touch = db.prepare(sql.touch);
-    this.#destroy = db.prepare(sql.destroy);
-    this.#clearBatch = db.prepare(sql.clearBatch);
-    this.#listByUser = db.prepare(sql.listByUser);
-    this.#destroyByUser = db.prepare(sql.destroyByUser);
-    this.#destroyByUserExcept = db.prepare(sql.destroyByUserExcept);
-    this.#stats = db.prepare(sql.stats);
+    this.#statements = prepareSqliteStatements(t, (sql) => db.prepare(sql));
+    this.#statements.get.raw(true); // rows as arrays: the hot path reads its six columns by position
     // Last, once nothing above can throw: the worker's connection opens a file that exists, in WAL mode.
     this.#checkpoints = checkpoints === 'worker' && this.#ownsDatabase && !isInMemory(path) ? BackgroundCheckpoints.start(db, resolve(path), checkpointInterval) : undefined;
   }
@@ -137,32 +119,32 @@ export class SqliteStore implements SessionStore {
 
   // The hot path of every request carrying a cookie: one prepared statement, raw row, one JSON.parse.
   get(key: string, now: number): Awaitable<SessionRecord | null> {
-    const row = this.#get.get(key, now) as unknown[] | undefined;
+    const row = this.#statements.get.get(key, now) as unknown[] | undefined;
     return row === undefined ? null : rowToRecord(row);
   }
 
   create(key: string, record: SessionRecord): Awaitable<boolean> {
-    return this.#create.run(...insertParams(key, record)).changes === 1;
+    return this.#statements.create.run(...insertParams(key, record)).changes === 1;
   }
 
   touch(key: string, expiresAt: number, lastSeenAt: number, now: number): Awaitable<boolean> {
-    return this.#touch.run(expiresAt, lastSeenAt, key, now).changes === 1;
+    return this.#statements.touch.run(expiresAt, lastSeenAt, key, now).changes === 1;
   }
 
   destroy(key: string): Awaitable<void> {
-    this.#destroy.run(key);
+    this.#statements.destroy.run(key);
   }
 
   update(key: string, change: SessionChange, now: number): Awaitable<boolean> {
-    return updateStatementFor(this.#updates, change).run(...updateParams(key, change, now)).changes === 1;
+    return updateStatementFor(this.#statements.updates, change).run(...updateParams(key, change, now)).changes === 1;
   }
 
   async clearExpired(now: number, options?: ClearExpiredOptions): Promise<number> {
-    return clearInBatches((limit) => this.#clearBatch.run(now, limit).changes, options);
+    return clearInBatches((limit) => this.#statements.clearBatch.run(now, limit).changes, options);
   }
 
   async listByUser(userId: string, now: number): Promise<UserSessionInfo[]> {
-    const rows = this.#listByUser.all(userId, now) as Array<{ key: string; created_at: number; last_seen_at: number; expires_at: number; user_agent: string | null }>;
+    const rows = this.#statements.listByUser.all(userId, now) as Array<{ key: string; created_at: number; last_seen_at: number; expires_at: number; user_agent: string | null }>;
     return rows.map((r) => ({
       key: r.key,
       createdAt: toMillis(r.created_at),
@@ -173,12 +155,12 @@ export class SqliteStore implements SessionStore {
   }
 
   async destroyByUser(userId: string, exceptKey?: string): Promise<number> {
-    const result = exceptKey === undefined ? this.#destroyByUser.run(userId) : this.#destroyByUserExcept.run(userId, exceptKey);
+    const result = exceptKey === undefined ? this.#statements.destroyByUser.run(userId) : this.#statements.destroyByUserExcept.run(userId, exceptKey);
     return result.changes;
   }
 
   async stats(now: number): Promise<StoreStats> {
-    const row = this.#stats.get(now, now) as { live: number; expired: number };
+    const row = this.#statements.stats.get(now, now) as { live: number; expired: number };
     return { live: toMillis(row.live), expired: toMillis(row.expired) };
   }
 
