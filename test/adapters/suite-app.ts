@@ -5,7 +5,7 @@
  * backend through `steer`, in process or over HTTP (test/runtimes/workers/adapter-worker.ts).
  */
 import { MemoryStore, SessionManager } from '../../src/index.ts';
-import type { Session, SessionChange, SessionRecord } from '../../src/index.ts';
+import type { Session, SessionChange, SessionEventType, SessionRecord } from '../../src/index.ts';
 
 export type TestSession = Session<Record<string, unknown>>;
 
@@ -151,6 +151,12 @@ export interface BackendState {
   calls: number;
   /** Whether the store answers without promises (the kind the run meant to test). */
   synchronous: boolean;
+  /**
+   * The plain manager's warning and error events so far, oldest first (`security.*`,
+   * `store.outage-*`): what an operator's logger would have printed. The suite asserts them
+   * instead of letting the console print them.
+   */
+  warnings: SessionEventType[];
 }
 
 /** The store and the two managers (plain, and with `Secure` cookies) that one suite run serves. */
@@ -159,6 +165,7 @@ export class SuiteBackend {
   readonly manager: SessionManager<Record<string, unknown>>;
   readonly secureManager: SessionManager<Record<string, unknown>>;
   readonly #synchronous: boolean;
+  readonly #warnings: SessionEventType[] = [];
   #clockOffsetMs = 0;
 
   constructor(kind: StoreKind) {
@@ -167,15 +174,18 @@ export class SuiteBackend {
     this.#synchronous = !(probe instanceof Promise);
     if (probe instanceof Promise) void probe.catch(() => undefined);
     this.store.calls = 0;
-    this.manager = new SessionManager({ store: this.store, secrets: SUITE_SECRET, now: () => Date.now() + this.#clockOffsetMs });
-    this.secureManager = new SessionManager({ store: new MemoryStore({ sweepInterval: 0 }), secrets: SUITE_SECRET, cookie: { secure: true } });
+    const onEvent = (event: { type: SessionEventType; level: string }) => {
+      if (event.level === 'warn' || event.level === 'error') this.#warnings.push(event.type);
+    };
+    this.manager = new SessionManager({ store: this.store, secrets: SUITE_SECRET, now: () => Date.now() + this.#clockOffsetMs, logger: false, onEvent });
+    this.secureManager = new SessionManager({ store: new MemoryStore({ sweepInterval: 0 }), secrets: SUITE_SECRET, cookie: { secure: true }, logger: false });
   }
 
   steer(steering: Steering): BackendState {
     if (steering.failing !== undefined) this.store.failing = steering.failing;
     if (steering.writeDelayMs !== undefined) this.store.writeDelayMs = steering.writeDelayMs;
     if (steering.clockOffsetMs !== undefined) this.#clockOffsetMs = steering.clockOffsetMs;
-    return { calls: this.store.calls, synchronous: this.#synchronous };
+    return { calls: this.store.calls, synchronous: this.#synchronous, warnings: [...this.#warnings] };
   }
 
   async close(): Promise<void> {

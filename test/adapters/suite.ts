@@ -187,6 +187,12 @@ function suiteWith(name: string, kind: StoreKind, start: (kind: StoreKind) => Pr
     let secureApp: ServedApp;
     const steer = (steering: Steering) => fixture.steer(steering);
     const storeCalls = async () => (await steer({})).calls;
+    /** The warning and error events (`security.*`, `store.outage-*`) the app's manager emitted while `fn` ran. */
+    async function warningsDuring(fn: () => Promise<unknown>): Promise<string[]> {
+      const before = (await steer({})).warnings.length;
+      await fn();
+      return (await steer({})).warnings.slice(before);
+    }
     /** Adapters that report a handler bug do so with a 'CloakroomHandlerError' warning: asserted, not printed. */
     let warnings: WarningCapture;
     const get = (path: string, cookie?: string) => request(app.url, path, { cookie });
@@ -349,13 +355,16 @@ function suiteWith(name: string, kind: StoreKind, start: (kind: StoreKind) => Pr
       const post = (cookie: string | undefined, headers: Record<string, string>, body?: string) =>
         request(app.url, '/protected', { method: 'POST', cookie, headers, body });
 
-      it('refuses a POST without a token (403)', async () => {
+      it('refuses a POST without a token (403), and says so to the operator', async () => {
         const { cookie } = await tokenSession();
-        for (const c of [cookie, undefined]) {
-          const reply = await post(c, { 'content-type': 'application/x-www-form-urlencoded' }, 'x=1');
-          assert.equal(reply.status, 403);
-          assert.equal(reply.body, publicMessage(new SessionError('ERR_CSRF', '')));
-        }
+        const warned = await warningsDuring(async () => {
+          for (const c of [cookie, undefined]) {
+            const reply = await post(c, { 'content-type': 'application/x-www-form-urlencoded' }, 'x=1');
+            assert.equal(reply.status, 403);
+            assert.equal(reply.body, publicMessage(new SessionError('ERR_CSRF', '')));
+          }
+        });
+        assert.deepEqual(warned, ['security.csrf-refused', 'security.csrf-refused']);
         assert.equal((await get('/read', cookie)).status, 200);
       });
 
@@ -402,22 +411,29 @@ function suiteWith(name: string, kind: StoreKind, start: (kind: StoreKind) => Pr
 
     describe('malformed cookies are no session, never a 5xx', () => {
       const signer = new Signer([SUITE_SECRET]);
-      const cases: Array<[string, () => Promise<string>]> = [
-        ['garbage', async () => 'sessionid=%%%garbage;;=;'],
-        ['unsigned ID', async () => `sessionid=${generateSessionId()}`],
-        ['signed unknown ID', async () => `sessionid=${signer.sign(generateSessionId())}`],
-        ['tampered signature', async () => (await login('victim')).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))],
-        ['tampered ID', async () => (await login('victim')).replace(/=./, (m) => (m === '=A' ? '=B' : '=A'))],
-        ['duplicated, forged first', async () => `sessionid=forged; ${await login('victim')}`],
-        ['5 KB cookie', async () => `sessionid=${'a'.repeat(5 * 1024)}`],
-        ['5 KB of other cookies', async () => `${'x'.repeat(5 * 1024)}=1; sessionid=junk`],
-        ['__proto__ names', async () => '__proto__=x; constructor=y; sessionid=__proto__'],
+      const MALFORMED = 'security.malformed-cookie';
+      const FORGED = 'security.bad-signature';
+      // Each case: the Cookie header, and the warning an operator sees for it (none for a
+      // well-signed ID whose session is gone: that is an expired session, not an attack).
+      const cases: Array<[string, () => Promise<string>, string[]]> = [
+        ['garbage', async () => 'sessionid=%%%garbage;;=;', [MALFORMED]],
+        ['unsigned ID', async () => `sessionid=${generateSessionId()}`, [MALFORMED]],
+        ['signed unknown ID', async () => `sessionid=${signer.sign(generateSessionId())}`, []],
+        ['tampered signature', async () => (await login('victim')).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), [FORGED]],
+        ['tampered ID', async () => (await login('victim')).replace(/=./, (m) => (m === '=A' ? '=B' : '=A')), [FORGED]],
+        ['duplicated, forged first', async () => `sessionid=forged; ${await login('victim')}`, [MALFORMED]],
+        ['5 KB cookie', async () => `sessionid=${'a'.repeat(5 * 1024)}`, [MALFORMED]],
+        ['5 KB of other cookies', async () => `${'x'.repeat(5 * 1024)}=1; sessionid=junk`, [MALFORMED]],
+        ['__proto__ names', async () => '__proto__=x; constructor=y; sessionid=__proto__', [MALFORMED]],
       ];
-      for (const [label, cookieHeader] of cases) {
+      for (const [label, cookieHeader, expected] of cases) {
         it(label, async () => {
-          const reply = await get('/read', await cookieHeader());
-          assert.equal(reply.status, 200);
-          assert.equal(reply.body, 'null');
+          const cookie = await cookieHeader();
+          let reply: Reply | undefined;
+          const warned = await warningsDuring(async () => (reply = await get('/read', cookie)));
+          assert.equal(reply!.status, 200);
+          assert.equal(reply!.body, 'null');
+          assert.deepEqual(warned, expected, 'what the operator is told');
         });
       }
 
@@ -447,29 +463,39 @@ function suiteWith(name: string, kind: StoreKind, start: (kind: StoreKind) => Pr
       };
       const unavailable = publicMessage(new SessionError('ERR_STORE_UNAVAILABLE', ''));
 
-      it('answers 503 when the load fails', async () => {
+      // The operator hears of an outage twice: when it begins and when it ends, however many
+      // requests fail in between (these three tests are one outage, in order).
+      it('answers 503 when the load fails (the outage begins)', async () => {
         const cookie = await login('x');
-        const reply = await failing(() => get('/read', cookie));
-        assert.equal(reply.status, 503);
-        assert.equal(reply.body, unavailable);
-        assert.equal(reply.headers.get('retry-after'), '1');
-        assert.deepEqual(reply.setCookies, []);
+        let reply: Reply | undefined;
+        const warned = await warningsDuring(async () => (reply = await failing(() => get('/read', cookie))));
+        assert.equal(reply!.status, 503);
+        assert.equal(reply!.body, unavailable);
+        assert.equal(reply!.headers.get('retry-after'), '1');
+        assert.deepEqual(reply!.setCookies, []);
+        assert.deepEqual(warned, ['store.outage-began']);
       });
 
-      it('answers 503 instead of the response when the commit fails', async () => {
-        const plain = await failing(() => get('/set?value=x'));
-        assert.equal(plain.status, 503);
-        assert.equal(plain.body, unavailable);
-        assert.deepEqual(plain.setCookies, []);
-        const redirect = await failing(() => get('/set-redirect?value=x'));
-        assert.equal(redirect.status, 503, 'the redirect is not sent when its save failed');
-        assert.equal(redirect.headers.get('location'), null);
+      it('answers 503 instead of the response when the commit fails (the same outage: nothing new to tell)', async () => {
+        const warned = await warningsDuring(async () => {
+          const plain = await failing(() => get('/set?value=x'));
+          assert.equal(plain.status, 503);
+          assert.equal(plain.body, unavailable);
+          assert.deepEqual(plain.setCookies, []);
+          const redirect = await failing(() => get('/set-redirect?value=x'));
+          assert.equal(redirect.status, 503, 'the redirect is not sent when its save failed');
+          assert.equal(redirect.headers.get('location'), null);
+        });
+        assert.deepEqual(warned, []);
       });
 
-      it('keeps serving once the store is back', async () => {
-        await failing(() => get('/set?value=x'));
-        const cookie = await login('back');
-        assert.equal((await get('/read', cookie)).body, '"back"');
+      it('keeps serving once the store is back (the outage ends)', async () => {
+        const warned = await warningsDuring(async () => {
+          await failing(() => get('/set?value=x'));
+          const cookie = await login('back');
+          assert.equal((await get('/read', cookie)).body, '"back"');
+        });
+        assert.deepEqual(warned, ['store.outage-ended']);
       });
     });
   });
