@@ -1,13 +1,13 @@
 /**
  * The demo's HTTP tests, as one suite run against each (framework, store) pair by
- * demo.test.ts: real fetches to a real server on 127.0.0.1:0.
+ * demo.test.ts (the demo in this process), and against the demo served by Bun, Deno and
+ * workerd as processes of their own (test/runtimes): real fetches to a real server on loopback.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RunningDemo } from '../../examples/seed/demo.ts';
 import type { DemoConfig, FrameworkName } from '../../examples/seed/config.ts';
 import { csrfFrom, heading, rawGet, startTestDemo, Visitor } from './harness.ts';
-import type { SessionStore } from '../../src/core/store.ts';
+import type { SessionStore, StatelessStore } from '../../src/core/store.ts';
 import { REQUEST_TIMEOUT_MS } from '../helpers/timed-request.ts';
 
 export interface SuiteOptions {
@@ -23,22 +23,58 @@ export interface SuiteOptions {
   skip?: false | string;
 }
 
+/** The demo in this process, on `framework` and the store its URL names. */
 export function seedAppSuite({ framework, store, storeName, storeOptions, stateless = false, skip = false }: SuiteOptions): void {
-  describe(`seed demo on ${framework} with ${storeName}`, { skip }, () => {
-    let demo: RunningDemo;
+  demoHttpSuite(
+    `seed demo on ${framework} with ${storeName}`,
+    async () => {
+      const demo = await startTestDemo(framework, store(), storeOptions);
+      return { url: demo.url, close: () => demo.close(), store: demo.app.store };
+    },
+    { storeName, stateless, skip },
+  );
+}
+
+/** A running demo: its URL, and its store when it runs in this process. */
+export interface ServedDemo {
+  url: string;
+  close(): Promise<void>;
+  store?: SessionStore | StatelessStore;
+}
+
+export interface DemoHttpOptions {
+  /** The demo runs in this process: its store's name must start with this, and the store is read. */
+  storeName?: string;
+  stateless?: boolean;
+  /**
+   * Also test what Node's HTTP server decides (default true): a refused upload answered 413
+   * while the client still sends, and a Cookie header past Node's 16 KiB header limit. On Bun,
+   * Deno and wrangler dev the server, not cloakroom, decides what happens to such a connection
+   * (Bun closes at once and the client sees a reset; Deno may read the rest; wrangler dev's proxy
+   * answers 413, 500 or a reset; Deno and workerd take a 20 KB header). The adapter suite's
+   * declared oversized body (413) and the cookie size cap run there instead.
+   */
+  nodeLimits?: boolean;
+  skip?: false | string;
+}
+
+/** The demo's HTTP tests against whatever `start` serves (in this process or not). */
+export function demoHttpSuite(label: string, start: () => Promise<ServedDemo>, { storeName, stateless = false, nodeLimits = true, skip = false }: DemoHttpOptions = {}): void {
+  describe(label, { skip }, () => {
+    let demo: ServedDemo;
     let base: string;
     const visitor = (ua?: string) => new Visitor(base, ua);
 
     before(async () => {
-      demo = await startTestDemo(framework, store(), storeOptions);
+      demo = await start();
       base = demo.url;
     });
     after(async () => {
       await demo?.close();
     });
 
-    it('runs on the store its URL names', () => {
-      assert.ok(demo.app.store.name.startsWith(storeName), `store is ${demo.app.store.name}`);
+    if (storeName !== undefined) it('runs on the store its URL names', () => {
+      assert.ok(demo.store!.name.startsWith(storeName), `store is ${demo.store!.name}`);
     });
 
     it('GET / is the seed login form with a CSRF input', async () => {
@@ -61,8 +97,8 @@ export function seedAppSuite({ framework, store, storeName, storeOptions, statel
       assert.match(cookie, /Path=\//);
     });
 
-    if (!stateless) it('a crawler of the login page leaves the store as it was (no record per GET)', async () => {
-      const store = demo.app.store as SessionStore;
+    if (!stateless && storeName !== undefined) it('a crawler of the login page leaves the store as it was (no record per GET)', async () => {
+      const store = demo.store as SessionStore;
       const before = await store.stats(Date.now());
       for (let i = 0; i < 20; i++) assert.equal((await visitor().get('/')).status, 200);
       assert.equal((await store.stats(Date.now())).live, before.live);
@@ -159,7 +195,7 @@ export function seedAppSuite({ framework, store, storeName, storeOptions, statel
       }
     });
 
-    it('answers a form body over 8 KiB with 413, declared or streamed', async () => {
+    if (nodeLimits) it('answers a form body over 8 KiB with 413, declared or streamed', async () => {
       const v = visitor();
       const token = await v.csrfToken();
       const big = new URLSearchParams({ csrf_token: token, username: 'x'.repeat(64 * 1024) }).toString();
@@ -261,13 +297,15 @@ export function seedAppSuite({ framework, store, storeName, storeOptions, statel
         assert.equal(heading(page.body), 'Welcome, Guest!', JSON.stringify(cookie.slice(0, 40)));
       }
 
-      // A cookie header too large for Node itself (over 16 KiB of headers) is refused by the server: 431, not 5xx.
-      // Node may close the socket while the client is still writing, which the client sees as a reset.
-      const huge = await rawGet(`${base}/home/`, { cookie: `sessionid=${'d'.repeat(20_000)}` }).then(
-        (page) => page.status,
-        (err: NodeJS.ErrnoException) => err.code,
-      );
-      assert.ok(huge === 431 || huge === 'ECONNRESET', `oversized header → ${huge}`);
+      if (nodeLimits) {
+        // A cookie header too large for Node itself (over 16 KiB of headers) is refused by the server: 431, not 5xx.
+        // Node may close the socket while the client is still writing, which the client sees as a reset.
+        const huge = await rawGet(`${base}/home/`, { cookie: `sessionid=${'d'.repeat(20_000)}` }).then(
+          (page) => page.status,
+          (err: NodeJS.ErrnoException) => err.code,
+        );
+        assert.ok(huge === 431 || huge === 'ECONNRESET', `oversized header → ${huge}`);
+      }
 
       // Odd neighbours do not hide a good session cookie.
       const withProto = await rawGet(`${base}/home/`, { cookie: `__proto__=x; constructor=y; ${valid}` });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { seedContract } from '../examples/seed-contract.ts';
+import { demoHttpSuite } from '../demo/seed-app.ts';
 import { startExample } from '../helpers/example-process.ts';
 import { ROOT, runTestsOn, runtimeOrSkip } from './runtimes.ts';
 
@@ -46,4 +47,11 @@ seedContract(
   'npm run start:deno (Deno.serve, node:sqlite)',
   () => startExample({ command: 'npm', args: ['run', 'start:deno'], cwd: ROOT, env: { SESSION_STORE: `sqlite:${join(dir, 'sessions.db')}`, DATA_DIR: dir } }),
   { skip, browser: true, useCasePages: true },
+);
+
+// The demo's own HTTP tests (test/demo/seed-app.ts), unchanged, against the same process.
+demoHttpSuite(
+  'the demo\'s HTTP tests on npm run start:deno (Deno.serve, node:sqlite)',
+  () => startExample({ command: 'npm', args: ['run', 'start:deno'], cwd: ROOT, env: { SESSION_STORE: `sqlite:${join(dir, 'demo.db')}`, DATA_DIR: dir } }),
+  { skip, nodeLimits: false },
 );

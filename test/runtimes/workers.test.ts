@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { seedContract } from '../examples/seed-contract.ts';
+import { demoHttpSuite } from '../demo/seed-app.ts';
 import { startExample } from '../helpers/example-process.ts';
 import { ROOT, runtimeOrSkip } from './runtimes.ts';
 import { remoteAdapterSuite, type SuiteFixture } from '../adapters/suite.ts';
@@ -79,4 +80,11 @@ seedContract(
   'npm run start:workers (wrangler dev, workerd, Durable Objects)',
   () => startExample({ command: 'npm', args: ['run', 'start:workers'], cwd: ROOT, env: { SESSION_STORE: 'durable-object:', DATA_DIR: join(dir, 'do') } }),
   { skip, useCasePages: true },
+);
+
+// The demo's own HTTP tests (test/demo/seed-app.ts), unchanged, against the same process.
+demoHttpSuite(
+  'the demo\'s HTTP tests on npm run start:workers (wrangler dev, workerd, D1)',
+  () => startExample({ command: 'npm', args: ['run', 'start:workers'], cwd: ROOT, env: { SESSION_STORE: 'd1:', DATA_DIR: join(dir, 'demo') } }),
+  { skip, nodeLimits: false },
 );
