@@ -39,7 +39,7 @@ export interface NextSessions<Data extends SessionDataShape = AppSessionData> {
   /**
    * The request's session. Inside `action(…)` or `route(…)` it is the writable session that
    * wrapper commits; anywhere else (Server Components, layouts, `generateMetadata`) a read-only
-   * view, loaded once per request: a change throws `SessionError` `ERR_SESSION_CONFIG`.
+   * view, loaded once per request: a change throws `SessionError` `ERR_SESSION_READ_ONLY`.
    */
   getSession(): Promise<Session<Data>>;
   /**
