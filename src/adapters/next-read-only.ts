@@ -10,7 +10,7 @@ import type { Session, SessionDataShape } from '../core/session.js';
  * @example
  * const view = readOnlyView(session);
  * view.get('username'); // works
- * view.set('username', 'x'); // throws ERR_SESSION_CONFIG naming action(…) and route(…)
+ * view.set('username', 'x'); // throws ERR_SESSION_READ_ONLY naming action(…) and route(…)
  */
 export function readOnlyView<Data extends SessionDataShape>(session: Session<Data>): Session<Data> {
   return new Proxy(session, {
@@ -22,7 +22,7 @@ export function readOnlyView<Data extends SessionDataShape>(session: Session<Dat
         const answer = (value as (...a: unknown[]) => unknown).apply(target, args);
         if (!before && needsCookie(target)) {
           throw new SessionError(
-            'ERR_SESSION_CONFIG',
+            'ERR_SESSION_READ_ONLY',
             `session.${String(property)}() changes the session, but this getSession() is read-only: Server Components cannot set cookies in Next.js. ` +
               'Change the session in a Server Action wrapped with action(…) or a Route Handler wrapped with route(…) from cloakroom/next.',
           );

@@ -8,6 +8,10 @@
  *   inside them the same `getSession()` returns a writable session, committed — store write, then
  *   `Set-Cookie` — before the response leaves, also when the action ends in `redirect()` (which
  *   Next implements by throwing).
+ * - Errors: a Route Handler answers a `SessionError` with its own status (503 with `Retry-After`,
+ *   403, 413 …). A Server Action cannot: Next 16 answers any error one throws with 500. There the
+ *   error carries its status, code and public message in its `digest`, the one field Next hands to
+ *   the browser's error boundary (see {@link NextSessions.action}).
  * - Proxy (`proxy.ts`, formerly `middleware.ts`): {@link hasValidSessionCookie} is a cheap guard
  *   (the signed cookie is present and genuine, no store call); {@link NextSessions.hasSession}
  *   also asks the store.
@@ -21,6 +25,7 @@ import { cookies, headers } from 'next/headers.js';
 import { cache } from 'react';
 import type { Session, SessionDataShape } from '../core/session.js';
 import { readCookie, DEFAULT_COOKIE_NAME } from '../core/cookie.js';
+import { isSessionError, publicMessage } from '../core/errors.js';
 import { Signer } from '../core/signing.js';
 import { isValidSessionId } from '../core/session-id.js';
 import type { AppSessionData, AppSessionManager } from './types.js';
@@ -39,7 +44,9 @@ export interface NextSessions<Data extends SessionDataShape = AppSessionData> {
   /**
    * The request's session. Inside `action(…)` or `route(…)` it is the writable session that
    * wrapper commits; anywhere else (Server Components, layouts, `generateMetadata`) a read-only
-   * view, loaded once per request: a change throws `SessionError` `ERR_SESSION_CONFIG`.
+   * view, loaded once per request: a change throws `SessionError` `ERR_SESSION_READ_ONLY`. A store
+   * that fails here rejects with its `SessionError`, whose `digest` carries the public message to
+   * the error page (the status is Next's 500: a Server Component cannot choose one).
    */
   getSession(): Promise<Session<Data>>;
   /**
@@ -47,6 +54,21 @@ export interface NextSessions<Data extends SessionDataShape = AppSessionData> {
    * committed before the action's response leaves, through Next's `cookies()` — also when the
    * action ends in `redirect()` or `notFound()`. Any other error commits as a 500 (nothing
    * saved, but a `flush()` still ends the old session) and is rethrown.
+   *
+   * A `SessionError` — the store down (`ERR_STORE_UNAVAILABLE`), a logout that raced the action
+   * (`ERR_SESSION_INTERRUPTED`), a refused CSRF token — cannot get its own status here: Next 16
+   * answers every error a Server Action throws with 500, and lets an action set no header (so no
+   * `Retry-After`). What the user sees:
+   * - with JavaScript (the action is called by fetch): a 500, and the nearest `error.tsx` renders
+   *   with `error.digest` = `CLOAKROOM_SESSION_ERROR;503;ERR_STORE_UNAVAILABLE;Service Unavailable: …`
+   *   (status, code, `publicMessage(err)`); Next's default error page prints that digest. The
+   *   error's `message` never reaches the browser in production;
+   * - without JavaScript (a plain form post): 500 and Next's plain-text `Internal Server Error`,
+   *   whatever the action throws.
+   *
+   * `forbidden()`/`unauthorized()` (with `experimental.authInterrupts`) do answer 403/401, but
+   * only to fetch-called actions: from a plain form post Next 16 renders its 404 page, so the
+   * wrapper does not use them.
    */
   action<Args extends unknown[], Result>(fn: (...args: Args) => Promise<Result>): (...args: Args) => Promise<Result>;
   /**
@@ -84,39 +106,55 @@ export function nextSessions<Data extends SessionDataShape = AppSessionData>(man
     return manager.load(incoming.get('cookie'), { userAgent: incoming.get('user-agent') ?? undefined });
   };
   // One load per server render: a layout and its page share it (React's request cache).
-  const readOnly = cache(async () => readOnlyView(await loadFromNext()));
+  const readOnly = cache(async () => readOnlyView(await loadFromNext().catch(rethrowForNext)));
 
   const commitThroughNext = async (session: Session<Data>, status: number): Promise<void> => {
     const result = await manager.commit(session, { status });
     if (result.setCookie !== undefined) (await cookies()).set(nextCookieFrom(result.setCookie));
   };
 
+  const runAction = async <Args extends unknown[], Result>(fn: (...args: Args) => Promise<Result>, args: Args): Promise<Result> => {
+    const session = await loadFromNext();
+    let result;
+    try {
+      result = await writable.run(session, () => fn(...args));
+    } catch (err) {
+      const status = nextControlFlowStatus(err);
+      if (status === undefined) {
+        await manager.commitAfterThrow(session);
+        throw err;
+      }
+      await commitThroughNext(session, status);
+      throw err; // Next's redirect/notFound goes on to Next
+    }
+    await commitThroughNext(session, 200);
+    return result;
+  };
+
   return {
     manager,
     getSession: async () => writable.getStore() ?? readOnly(),
-    action: (fn) => async (...args) => {
-      const session = await loadFromNext();
-      let result;
-      try {
-        result = await writable.run(session, () => fn(...args));
-      } catch (err) {
-        const status = nextControlFlowStatus(err);
-        if (status === undefined) {
-          await manager.commitAfterThrow(session);
-          throw err;
-        }
-        await commitThroughNext(session, status);
-        throw err; // Next's redirect/notFound goes on to Next
-      }
-      await commitThroughNext(session, 200);
-      return result;
-    },
+    action: (fn) => (...args) => runAction(fn, args).catch(rethrowForNext),
     route: (fn) => (request, context) => withFetchSession(manager, (req, session) => writable.run(session as Session<Data>, () => fn(req, context)))(request),
     hasSession: async (request) => {
       if (readCookie(request.headers.get('cookie'), manager.cookie.name) === undefined) return false;
       return !(await manager.load(request.headers.get('cookie'))).isNew;
     },
   };
+}
+
+/**
+ * In production Next keeps only an error's `digest` for the browser (its message could leak
+ * internals) and hands it to the error boundary: so a `SessionError` meant for the client (any
+ * status but 500: store down, logout race, CSRF, too large) says there what happened, as
+ * `CLOAKROOM_SESSION_ERROR;<status>;<code>;<public message>`. A 500 (a bug in the app) keeps
+ * Next's own digest, which points to the server log.
+ */
+function rethrowForNext(err: unknown): never {
+  if (isSessionError(err) && err.status !== 500) {
+    Object.assign(err, { digest: `CLOAKROOM_SESSION_ERROR;${err.status};${err.code};${publicMessage(err)}` });
+  }
+  throw err;
 }
 
 /**

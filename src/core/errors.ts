@@ -12,6 +12,7 @@
  */
 export type SessionErrorCode =
   | 'ERR_SESSION_CONFIG' // bad options at startup: missing or weak secret, bad store URL
+  | 'ERR_SESSION_READ_ONLY' // a change to a read-only session (Next.js Server Components cannot set cookies)
   | 'ERR_SESSION_INTERRUPTED' // the record was deleted while this request ran (concurrent logout)
   | 'ERR_SESSION_KEY' // a key that may not be stored (reserved prefix, prototype names)
   | 'ERR_SESSION_EXPIRY' // setExpiry() got something other than seconds >= 0, a Date or null

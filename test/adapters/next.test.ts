@@ -50,7 +50,7 @@ describe('cloakroom/next: the read-only session of Server Components', () => {
       const { session } = await storedSession();
       assert.throws(
         () => change(readOnlyView(session)),
-        (err: unknown) => err instanceof SessionError && err.code === 'ERR_SESSION_CONFIG' && /Server Components cannot set cookies/.test(err.message) && /action\(…\)/.test(err.message) && /route\(…\)/.test(err.message),
+        (err: unknown) => err instanceof SessionError && err.code === 'ERR_SESSION_READ_ONLY' && /Server Components cannot set cookies/.test(err.message) && /action\(…\)/.test(err.message) && /route\(…\)/.test(err.message),
       );
     });
   }

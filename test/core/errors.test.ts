@@ -6,6 +6,7 @@ import { errorAnswer } from '../../src/adapters/error-answer.ts';
 // The closed set, each code with the status an adapter answers with: a new code is added here too.
 const STATUS: Record<SessionErrorCode, number> = {
   ERR_SESSION_CONFIG: 500,
+  ERR_SESSION_READ_ONLY: 500,
   ERR_SESSION_INTERRUPTED: 400,
   ERR_SESSION_KEY: 500,
   ERR_SESSION_EXPIRY: 500,

@@ -10,7 +10,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { REQUEST_TIMEOUT_MS } from '../helpers/timed-request.ts';
 import { chromiumOrSkip, launchChromium } from '../helpers/chromium.ts';
 
@@ -186,6 +186,17 @@ export async function logIn(client: Browserish, name: string): Promise<Response>
   return client.submit(await client.get('/'), { username: name });
 }
 
+/** A fresh Chromium context, logged in as `name` through the form on `/`: its page is on `/home/`. */
+export async function logInWithChromium(chromium: Browser, url: string, name: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chromium.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(60_000);
+  await page.goto(`${url}/`);
+  await page.fill('input[name=username]', name);
+  await Promise.all([page.waitForURL(`${url}/home/`), page.locator('input[type=submit], button').first().click()]);
+  return { context, page };
+}
+
 /**
  * Registers the seed's scenarios against the app `start` serves (started once, in `before`).
  *
@@ -285,13 +296,8 @@ export function seedContract(label: string, start: () => Promise<ServedApp>, opt
         });
 
         it('logs in, reloads, logs out and is a Guest again', async () => {
-          const context = await chromium.newContext();
-          const page = await context.newPage();
-          page.setDefaultTimeout(60_000);
+          const { context, page } = await logInWithChromium(chromium, app.url, 'Ada');
           try {
-            await page.goto(`${app.url}/`);
-            await page.fill('input[name=username]', 'Ada');
-            await Promise.all([page.waitForURL(`${app.url}/home/`), page.locator('input[type=submit], button').first().click()]);
             await page.getByText('Welcome, Ada!').waitFor();
             await page.reload();
             await page.getByText('Welcome, Ada!').waitFor();
