@@ -1,8 +1,9 @@
 /**
  * Why the core signs with `node:crypto` on every runtime (docs/RUNTIMES.md, "Web Crypto: not
  * used"): the cost of one session-cookie HMAC-SHA256 (the signature of a 32-character ID) with
- * the synchronous `createHmac` the core uses, against an awaited Web Crypto `subtle.sign`, the
- * one HMAC a Worker without `nodejs_compat` has. CPU time per signature (as the bench's other
+ * the synchronous `createHmac` the core uses where the runtime has it, against an awaited Web
+ * Crypto `subtle.sign`, and against the portable HMAC (@noble/hashes) the core uses where it
+ * does not (a Worker without `nodejs_compat`). CPU time per signature (as the bench's other
  * rows: steadier than wall time on a shared machine), median of rounds, in one process; run it
  * on each runtime:
  *
@@ -16,6 +17,7 @@
  */
 import { createHmac, createSecretKey } from 'node:crypto';
 import process from 'node:process';
+import { portablePrimitives } from '../src/core/crypto.ts';
 
 const ITERATIONS = 100_000;
 const ROUNDS = 5;
@@ -28,6 +30,10 @@ const signNode = () => createHmac('sha256', nodeKey).update(id).digest('base64ur
 const encoder = new TextEncoder();
 const webKey = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
 const signWeb = () => crypto.subtle.sign('HMAC', webKey, encoder.encode(id));
+
+// What the core signs with where there is no node:crypto (a Worker without nodejs_compat).
+const portableKey = portablePrimitives().macKey(secret);
+const signPortable = () => portableKey.mac(id, 'base64url');
 
 /** CPU time of the whole process (all threads: Web Crypto signs off the main thread on Node). */
 async function nsPerSignature(sign: () => unknown): Promise<number> {
@@ -43,13 +49,17 @@ const runtime = 'Bun' in globalThis ? `bun ${(globalThis as { Bun?: { version: s
 // The synchronous sign is awaited too, so both loops pay the same for `await` of a plain value
 // and the difference is Web Crypto's own promise and thread hop.
 await nsPerSignature(signNode);
-await nsPerSignature(signWeb); // warm-up
+await nsPerSignature(signWeb);
+await nsPerSignature(signPortable); // warm-up
 const nodeNs: number[] = [];
 const webNs: number[] = [];
+const portableNs: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   nodeNs.push(await nsPerSignature(signNode));
   webNs.push(await nsPerSignature(signWeb));
+  portableNs.push(await nsPerSignature(signPortable));
 }
 const node = Math.round(median(nodeNs));
 const web = Math.round(median(webNs));
-console.log(JSON.stringify({ runtime, createHmacNs: node, subtleSignNs: web, ratio: Number((web / node).toFixed(2)) }));
+const portable = Math.round(median(portableNs));
+console.log(JSON.stringify({ runtime, createHmacNs: node, subtleSignNs: web, portableNs: portable, subtleRatio: Number((web / node).toFixed(2)), portableRatio: Number((portable / node).toFixed(2)) }));

@@ -13,7 +13,7 @@ export const MAX_FORM_BYTES = 64 * 1024;
  * @example
  * const bytes = await readBoundedBody(req, req.headers['content-length'], MAX_FORM_BYTES);
  */
-export async function readBoundedBody(body: AsyncIterable<Uint8Array>, declaredLength: string | null | undefined, limit: number): Promise<Buffer<ArrayBuffer>> {
+export async function readBoundedBody(body: AsyncIterable<Uint8Array>, declaredLength: string | null | undefined, limit: number): Promise<Uint8Array<ArrayBuffer>> {
   if (Number(declaredLength) > limit) throw tooLarge(limit);
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -22,7 +22,13 @@ export async function readBoundedBody(body: AsyncIterable<Uint8Array>, declaredL
     if (total > limit) throw tooLarge(limit);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 /**

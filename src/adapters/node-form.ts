@@ -15,5 +15,5 @@ export { MAX_FORM_BYTES };
  */
 export async function readForm(req: IncomingMessage, limit = MAX_FORM_BYTES): Promise<URLSearchParams> {
   const body = await readBoundedBody(req, req.headers['content-length'], limit);
-  return new URLSearchParams(body.toString('utf8'));
+  return new URLSearchParams(new TextDecoder().decode(body));
 }

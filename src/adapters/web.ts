@@ -71,7 +71,7 @@ export async function formCsrfToken(request: Request, maxBytes = MAX_CSRF_FORM_B
   });
   if (bytes === null) return null;
   try {
-    if (/^application\/x-www-form-urlencoded/i.test(type)) return new URLSearchParams(bytes.toString('utf8')).get(CSRF_FIELD);
+    if (/^application\/x-www-form-urlencoded/i.test(type)) return new URLSearchParams(new TextDecoder().decode(bytes)).get(CSRF_FIELD);
     const value = (await new Response(bytes, { headers: { 'content-type': type } }).formData()).get(CSRF_FIELD);
     return typeof value === 'string' ? value : null;
   } catch {

@@ -1,10 +1,10 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { primitives } from './crypto.js';
 
 /** The per-session CSRF secret: 32 random bytes. */
 const SECRET_BYTES = 32;
 
 export function generateCsrfSecret(): string {
-  return randomBytes(SECRET_BYTES).toString('base64url');
+  return primitives.toBase64url(primitives.randomBytes(SECRET_BYTES));
 }
 
 /**
@@ -13,25 +13,25 @@ export function generateCsrfSecret(): string {
  * as with Django's masked tokens.
  */
 export function maskCsrfSecret(secret: string): string {
-  const raw = Buffer.from(secret, 'base64url');
-  const mask = randomBytes(raw.length);
-  const out = Buffer.allocUnsafe(raw.length * 2);
-  mask.copy(out, 0);
+  const raw = primitives.fromBase64url(secret);
+  const mask = primitives.randomBytes(raw.length);
+  const out = new Uint8Array(raw.length * 2);
+  out.set(mask, 0);
   for (let i = 0; i < raw.length; i++) out[raw.length + i] = mask[i]! ^ raw[i]!;
-  return out.toString('base64url');
+  return primitives.toBase64url(out);
 }
 
 /** True when `token` is a masking of `secret`. Constant time in the token's content. */
 export function csrfTokenMatches(secret: string, token: unknown): boolean {
   if (typeof token !== 'string' || token.length !== 86) return false; // base64url of 64 bytes
   if (!/^[A-Za-z0-9_-]+$/.test(token)) return false;
-  const raw = Buffer.from(secret, 'base64url');
-  const buf = Buffer.from(token, 'base64url');
+  const raw = primitives.fromBase64url(secret);
+  const buf = primitives.fromBase64url(token);
   // Only the canonical spelling counts: the last base64url character carries unused bits.
-  if (buf.length !== raw.length * 2 || buf.toString('base64url') !== token) return false;
-  const unmasked = Buffer.allocUnsafe(raw.length);
+  if (buf.length !== raw.length * 2 || primitives.toBase64url(buf) !== token) return false;
+  const unmasked = new Uint8Array(raw.length);
   for (let i = 0; i < raw.length; i++) unmasked[i] = buf[i]! ^ buf[raw.length + i]!;
-  return timingSafeEqual(unmasked, raw);
+  return primitives.timingSafeEqual(unmasked, raw);
 }
 
 /**

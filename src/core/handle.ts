@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { primitives } from './crypto.js';
 
 /**
  * A session's handle: what an operator, a log line or a "your sessions" page may show to name
@@ -17,5 +17,5 @@ export const HANDLE_LENGTH = 12;
  * sessionHandle(storeKeyFor(id)); // e.g. 'pQ3x_7Lk0aZc'
  */
 export function sessionHandle(storeKey: string): string {
-  return createHash('sha256').update(`cloakroom handle:${storeKey}`).digest('base64url').slice(0, HANDLE_LENGTH);
+  return primitives.sha256(`cloakroom handle:${storeKey}`).slice(0, HANDLE_LENGTH);
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { primitives } from './crypto.js';
 
 /** 24 random bytes: 192 bits from the CSPRNG (OWASP asks for at least 64; the issue for 128). */
 const ID_BYTES = 24;
@@ -12,13 +12,13 @@ export const SESSION_ID_LENGTH = 32;
 const ID_PATTERN = /^[A-Za-z0-9_-]{32}$/;
 
 /**
- * A fresh session ID: 192 bits from `crypto.randomBytes`, base64url.
+ * A fresh session ID: 192 bits from the CSPRNG, base64url.
  *
  * @example
  * const id = generateSessionId(); // e.g. 'qJnDvYF_YLWsGhE8PKwQAeV_ttb2oFGS'
  */
 export function generateSessionId(): string {
-  return randomBytes(ID_BYTES).toString('base64url');
+  return primitives.toBase64url(primitives.randomBytes(ID_BYTES));
 }
 
 /**
@@ -40,7 +40,7 @@ export function isValidSessionId(id: string): boolean {
  * await store.get(storeKeyFor(id), Date.now()); // stores only ever see the hash
  */
 export function storeKeyFor(id: string): string {
-  return createHash('sha256').update(id).digest('base64url');
+  return primitives.sha256(id);
 }
 
 /**

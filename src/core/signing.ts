@@ -1,10 +1,11 @@
-import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { primitives, type MacKey } from './crypto.js';
 import { requireSecrets } from './secrets.js';
 
 export { MIN_SECRET_LENGTH } from './secrets.js';
 
 /** Length of an unpadded base64 or base64url HMAC-SHA256 (32 bytes). */
 const MAC_LENGTH = 43;
+const utf8 = new TextEncoder();
 
 /**
  * HMAC-SHA256 under a list of secrets, the first signing and every one verifying, so a secret
@@ -16,18 +17,18 @@ const MAC_LENGTH = 43;
  * keys.match(payload, keys.sign(payload)); // 0: the newest secret made it
  */
 export class MacKeys {
-  readonly #keys: KeyObject[];
+  readonly #keys: MacKey[];
   readonly #alphabet: 'base64url' | 'base64';
 
   /** `secrets` must already be checked (see secrets.ts); `alphabet` is the MAC's spelling, unpadded. */
   constructor(secrets: readonly string[], alphabet: 'base64url' | 'base64' = 'base64url') {
-    // KeyObjects skip re-importing the key material on every HMAC.
-    this.#keys = secrets.map((s) => createSecretKey(Buffer.from(s, 'utf8')));
+    // Prepared once: the key material is not imported again on every HMAC.
+    this.#keys = secrets.map((s) => primitives.macKey(s));
     this.#alphabet = alphabet;
   }
 
-  #mac(key: KeyObject, payload: string): string {
-    const mac = createHmac('sha256', key).update(payload).digest(this.#alphabet);
+  #mac(key: MacKey, payload: string): string {
+    const mac = key.mac(payload, this.#alphabet);
     // base64 pads a 32-byte digest with one '='; the formats we speak drop it.
     return mac.length === MAC_LENGTH ? mac : mac.slice(0, MAC_LENGTH);
   }
@@ -48,10 +49,11 @@ export class MacKeys {
     // %C5%81 and decoded by the cookie parser) compared as 'A'. In UTF-8 any non-ASCII
     // character takes two or more bytes, so 43 bytes means 43 ASCII characters, compared as
     // themselves against our own (canonical) text.
-    const given = Buffer.from(macText, 'utf8');
+    const given = utf8.encode(macText);
     if (given.length !== MAC_LENGTH) return -1;
     for (let i = 0; i < this.#keys.length; i++) {
-      if (timingSafeEqual(given, Buffer.from(this.#mac(this.#keys[i]!, payload), 'latin1'))) return i;
+      // Our own MAC is ASCII: its UTF-8 bytes are its characters.
+      if (primitives.timingSafeEqual(given, utf8.encode(this.#mac(this.#keys[i]!, payload)))) return i;
     }
     return -1;
   }

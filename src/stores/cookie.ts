@@ -20,7 +20,7 @@
  * secret is HKDF-SHA256(secret) with a label of its own, so it never equals the HMAC key the
  * same secret gives the cookie signer. The first secret seals; every secret unseals (rotation).
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { primitives } from '../core/crypto.js';
 import { SessionError } from '../core/errors.js';
 import { isLiveSessionRecord } from '../core/record.js';
 import { requireSecrets } from '../core/secrets.js';
@@ -48,7 +48,9 @@ export interface CookieStoreOptions {
 
 const VERSION = 'v1';
 const PREFIX = `${VERSION}.`;
-const AAD = Buffer.from(`cloakroom cookie store ${VERSION}`);
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+const AAD = utf8.encode(`cloakroom cookie store ${VERSION}`);
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -68,7 +70,7 @@ export class CookieStore implements StatelessStore {
   readonly stateless = true as const;
   /** The longest value `seal` produces and `unseal` accepts: maxSetCookieBytes − reservedBytes (3840 by default). */
   readonly maxValueLength: number;
-  readonly #keys: Buffer[];
+  readonly #keys: Uint8Array[];
 
   constructor(options: CookieStoreOptions) {
     // Checked before anything is read from them: `new CookieStore()` is a clear error, not a TypeError.
@@ -82,14 +84,11 @@ export class CookieStore implements StatelessStore {
     if (!Number.isInteger(this.maxValueLength) || this.maxValueLength < 128) {
       throw new SessionError('ERR_SESSION_CONFIG', 'The cookie store needs maxSetCookieBytes − reservedBytes ≥ 128.');
     }
-    this.#keys = list.map((secret) => Buffer.from(hkdfSync('sha256', secret, 'cloakroom', `cookie store ${VERSION} aes-256-gcm`, 32)));
+    this.#keys = list.map((secret) => primitives.hkdf(secret, 'cloakroom', `cookie store ${VERSION} aes-256-gcm`, 32));
   }
 
   seal(record: SessionRecord): string {
-    const plain = Buffer.from(
-      JSON.stringify([record.data, record.expiresAt, record.createdAt, record.lastSeenAt, record.userId, record.userAgent]),
-      'utf8',
-    );
+    const plain = utf8.encode(JSON.stringify([record.data, record.expiresAt, record.createdAt, record.lastSeenAt, record.userId, record.userAgent]));
     const length = PREFIX.length + Math.ceil(((IV_BYTES + plain.length + TAG_BYTES) * 4) / 3);
     if (length > this.maxValueLength) {
       throw new SessionError(
@@ -99,11 +98,12 @@ export class CookieStore implements StatelessStore {
           'Store less in the session, or use a server-side store.',
       );
     }
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#keys[0]!, iv);
-    cipher.setAAD(AAD);
-    const body = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-    return PREFIX + body.toString('base64url');
+    const iv = primitives.randomBytes(IV_BYTES);
+    const sealed = primitives.seal(this.#keys[0]!, iv, plain, AAD);
+    const body = new Uint8Array(IV_BYTES + sealed.length);
+    body.set(iv, 0);
+    body.set(sealed, IV_BYTES);
+    return PREFIX + primitives.toBase64url(body);
   }
 
   unseal(value: string, now: number): SessionRecord | null {
@@ -111,16 +111,15 @@ export class CookieStore implements StatelessStore {
       if (typeof value !== 'string' || value.length > this.maxValueLength || !value.startsWith(PREFIX)) return null;
       const text = value.slice(PREFIX.length);
       if (!BASE64URL.test(text)) return null;
-      const body = Buffer.from(text, 'base64url');
+      const body = primitives.fromBase64url(text);
       // base64url ignores the spare low bits of the last character: insist on the one spelling
       // we produce, so no two cookie values decode to the same session.
-      if (body.length < IV_BYTES + TAG_BYTES + 2 || body.toString('base64url') !== text) return null;
+      if (body.length < IV_BYTES + TAG_BYTES + 2 || primitives.toBase64url(body) !== text) return null;
       const iv = body.subarray(0, IV_BYTES);
-      const tag = body.subarray(body.length - TAG_BYTES);
-      const sealed = body.subarray(IV_BYTES, body.length - TAG_BYTES);
+      const sealed = body.subarray(IV_BYTES);
       for (const key of this.#keys) {
-        const plain = open(key, iv, sealed, tag);
-        if (plain !== null) return recordFrom(plain, now);
+        const plain = primitives.open(key, iv, sealed, AAD);
+        if (plain !== null) return recordFrom(utf8Decoder.decode(plain), now);
       }
       return null;
     } catch {
@@ -131,16 +130,6 @@ export class CookieStore implements StatelessStore {
   async close(): Promise<void> {}
 }
 
-function open(key: Buffer, iv: Buffer, sealed: Buffer, tag: Buffer): string | null {
-  try {
-    const decipher = createDecipheriv('aes-256-gcm', key, iv);
-    decipher.setAAD(AAD);
-    decipher.setAuthTag(tag);
-    return Buffer.concat([decipher.update(sealed), decipher.final()]).toString('utf8');
-  } catch {
-    return null; // wrong key or tampered: the GCM tag does not verify
-  }
-}
 
 /** The record in an authenticated payload, or null when it has expired (or, defensively, is malformed). */
 function recordFrom(plain: string, now: number): SessionRecord | null {

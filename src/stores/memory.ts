@@ -40,8 +40,9 @@ export class MemoryStore implements SessionStore {
     const sweep = options.sweepInterval ?? 60_000;
     if (sweep > 0) {
       this.#timer = setInterval(() => void this.clearExpired(Date.now()), sweep);
-      // A sweep timer must never keep a process alive that has nothing else to do.
-      this.#timer.unref();
+      // A sweep timer must never keep a process alive that has nothing else to do. (Web
+      // runtimes, a Worker without nodejs_compat among them, give a number: nothing to unref.)
+      (this.#timer as { unref?: () => void }).unref?.();
     }
   }
 

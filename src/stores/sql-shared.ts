@@ -44,8 +44,9 @@ export function parseStoredData(value: unknown): Record<string, string> {
     } catch {
       return {};
     }
-  } else if (Buffer.isBuffer(value)) {
-    return parseStoredData(value.toString('utf8'));
+  } else if (value instanceof Uint8Array) {
+    // A Buffer from the driver (MariaDB's JSON columns).
+    return parseStoredData(new TextDecoder().decode(value));
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
   const data = parsed as Record<string, unknown>;

@@ -5,6 +5,7 @@
  * backend through `steer`, in process or over HTTP (test/runtimes/workers/adapter-worker.ts).
  */
 import { MemoryStore, SessionManager } from '../../src/index.ts';
+import { primitives, type CryptoPrimitives } from '../../src/core/crypto.ts';
 import type { Session, SessionChange, SessionEventType, SessionRecord } from '../../src/index.ts';
 
 export type TestSession = Session<Record<string, unknown>>;
@@ -157,6 +158,8 @@ export interface BackendState {
    * instead of letting the console print them.
    */
   warnings: SessionEventType[];
+  /** The cryptography the core runs on where the app runs (the portable one in a Worker without nodejs_compat). */
+  crypto: CryptoPrimitives['kind'];
 }
 
 /** The store and the two managers (plain, and with `Secure` cookies) that one suite run serves. */
@@ -185,7 +188,7 @@ export class SuiteBackend {
     if (steering.failing !== undefined) this.store.failing = steering.failing;
     if (steering.writeDelayMs !== undefined) this.store.writeDelayMs = steering.writeDelayMs;
     if (steering.clockOffsetMs !== undefined) this.#clockOffsetMs = steering.clockOffsetMs;
-    return { calls: this.store.calls, synchronous: this.#synchronous, warnings: [...this.#warnings] };
+    return { calls: this.store.calls, synchronous: this.#synchronous, warnings: [...this.#warnings], crypto: primitives.kind };
   }
 
   async close(): Promise<void> {

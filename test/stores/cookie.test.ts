@@ -96,7 +96,8 @@ describe('cookie store (stateless, AES-256-GCM)', () => {
 
   it('does not show the data in the clear', () => {
     const value = store.seal(record({ username: 'ada-lovelace-secret-name' }));
-    assert.ok(!Buffer.from(value.slice(3), 'base64url').toString('latin1').includes('ada-lovelace'));
+    const sealed = atob(value.slice(3).replace(/-/g, '+').replace(/_/g, '/'));
+    assert.ok(!sealed.includes('ada-lovelace'));
   });
 
   it('rotates keys: the first secret seals, every secret unseals, a retired one does not', () => {
@@ -139,7 +140,8 @@ describe('cookie store (stateless, AES-256-GCM)', () => {
       partitioned: true,
       priority: 'medium',
     });
-    assert.ok(Buffer.byteLength(line) <= 4096, `Set-Cookie is ${Buffer.byteLength(line)} bytes`);
+    const bytes = new TextEncoder().encode(line).length;
+    assert.ok(bytes <= 4096, `Set-Cookie is ${bytes} bytes`);
     assert.throws(() => store.seal(record({ blob: 'x'.repeat(5000) })), { code: 'ERR_SESSION_TOO_LARGE' });
     // Multi-byte characters count as bytes, not as characters.
     assert.throws(() => store.seal(record({ blob: '🎟️'.repeat(800) })), { code: 'ERR_SESSION_TOO_LARGE' });

@@ -2,7 +2,8 @@
  * A Worker that runs cloakroom's store conformance suite inside workerd (bundled by
  * test/runtimes/workers.test.ts with `node:test` aliased to ./node-test-shim.ts): D1, Durable
  * Objects and the memory store; and the cookie store's own suite (its sealing is the part of
- * `node:crypto` the other stores do not use). `GET /` runs it once and answers the outcomes as JSON.
+ * `node:crypto` the other stores do not use). `GET /` runs it once and answers the outcomes as JSON,
+ * with the kind of cryptography the core runs on there.
  */
 import { describeStoreConformance } from '../../../src/testing/index.ts';
 import { D1Store, type D1Like } from '../../../src/stores/d1.ts';
@@ -12,6 +13,7 @@ import { DurableObjectStore, type DurableObjectNamespaceLike } from '../../../sr
 export { SessionObject } from '../../../src/stores/durable-object.ts';
 import { runRegistered, type Outcome } from './node-test-shim.ts';
 import '../../stores/cookie.test.ts';
+import { primitives } from '../../../src/core/crypto.ts';
 
 interface Env {
   DB: D1Like;
@@ -40,6 +42,7 @@ export default {
   async fetch(_request: Request, workerEnv: Env): Promise<Response> {
     env = workerEnv;
     results ??= runRegistered();
-    return Response.json(await results);
+    // Which cryptography the core found: node:crypto with nodejs_compat, the portable one without.
+    return Response.json({ crypto: primitives.kind, outcomes: await results });
   },
 };

@@ -19,10 +19,12 @@ export const COMPATIBILITY = { compatibilityDate: '2026-04-01', compatibilityFla
 /**
  * A Miniflare instance serving one bundled module Worker with `bindings` (Miniflare's own
  * option names: `d1Databases`, `durableObjects`, `bindings` …). `cf: false`: no call home.
- * With `listen`, workerd also serves it over real HTTP on a free loopback port (`ready`).
+ * With `listen`, workerd also serves it over real HTTP on a free loopback port (`ready`);
+ * `nodejsCompat: false` runs it without the `nodejs_compat` flag.
  */
-export function startMiniflare(script: string, bindings: Record<string, unknown> = {}, listen = false): MiniflareLike {
+export function startMiniflare(script: string, bindings: Record<string, unknown> = {}, { listen = false, nodejsCompat = true } = {}): MiniflareLike {
   const { Miniflare } = require('miniflare') as { Miniflare: new (options: Record<string, unknown>) => MiniflareLike };
   const socket = listen ? { host: '127.0.0.1', port: 0 } : {};
-  return new Miniflare({ modules: true, script, ...COMPATIBILITY, cf: false, ...socket, ...bindings });
+  const compatibility = nodejsCompat ? COMPATIBILITY : { ...COMPATIBILITY, compatibilityFlags: [] };
+  return new Miniflare({ modules: true, script, ...compatibility, cf: false, ...socket, ...bindings });
 }
