@@ -8,6 +8,7 @@ import { startDemo, type RunningDemo } from '../../examples/seed/demo.ts';
 import { FRAMEWORKS, type DemoConfig, type FrameworkName } from '../../examples/seed/config.ts';
 import { REQUEST_TIMEOUT_MS } from '../helpers/timed-request.ts';
 import type { SessionEvent } from '../../src/core/events.ts';
+import { captureEvents } from '../helpers/observe.ts';
 
 export const SECRET = 'demo-test-secret-0123456789abcdefghijklmnop';
 
@@ -24,9 +25,8 @@ export interface TestDemo extends RunningDemo {
 
 /** Starts the demo quietly on a free loopback port. */
 export async function startTestDemo(framework: FrameworkName, store = 'memory:', storeOptions?: DemoConfig['storeOptions']): Promise<TestDemo> {
-  const events: SessionEvent[] = [];
-  const demo = await startDemo({ port: 0, host: '127.0.0.1', store, storeOptions, secrets: [SECRET], framework, log: () => {}, events: { logger: false, onEvent: (e) => events.push(e) } });
-  const take = () => events.splice(0).filter((e) => e.level !== 'debug').map((e) => ('reason' in e ? `${e.type} ${e.reason}` : e.type));
+  const { options, events, take } = captureEvents();
+  const demo = await startDemo({ port: 0, host: '127.0.0.1', store, storeOptions, secrets: [SECRET], framework, log: () => {}, events: options });
   return Object.assign(demo, { events, take });
 }
 

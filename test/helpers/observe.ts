@@ -1,8 +1,10 @@
 /**
- * What an operator would see, for tests that take a store down on purpose: the console's lines
- * (the manager's default logger writes there), and a bounded wait for something to happen.
+ * What an operator would see, for tests that provoke it on purpose (a store taken down, a forged
+ * cookie): the manager's events or the console's lines (the default logger writes there), and a
+ * bounded wait for something to happen.
  */
 import assert from 'node:assert/strict';
+import type { SessionEvent } from '../../src/core/events.ts';
 
 /**
  * The console's lines, captured (not printed) until `restore()`.
@@ -26,4 +28,26 @@ export async function eventually(what: string, check: () => boolean | Promise<bo
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.fail(`never happened: ${what}`);
+}
+
+/**
+ * A manager's events kept for the test instead of printed by the default logger: pass `options`
+ * to the manager, and `take()` what the test provoked on purpose (a forged cookie, a missing
+ * CSRF token, a store taken down). `take()` gives the warnings and errors since the last take,
+ * as `type` or `type reason`, which is what the default logger would have printed.
+ *
+ * @example
+ * const captured = captureEvents();
+ * const manager = new SessionManager({ store, secrets, ...captured.options });
+ * await manager.load('sessionid=forged');
+ * assert.deepEqual(captured.take(), ['security.malformed-cookie format']);
+ */
+export function captureEvents() {
+  const events: SessionEvent[] = [];
+  return {
+    options: { logger: false as const, onEvent: (event: SessionEvent) => void events.push(event) },
+    /** Every event not taken yet, debug included, oldest first. */
+    events,
+    take: (): string[] => events.splice(0).filter((e) => e.level !== 'debug').map((e) => ('reason' in e ? `${e.type} ${e.reason}` : e.type)),
+  };
 }
