@@ -51,3 +51,13 @@ export function captureEvents() {
     take: (): string[] => events.splice(0).filter((e) => e.level !== 'debug').map((e) => ('reason' in e ? `${e.type} ${e.reason}` : e.type)),
   };
 }
+
+/**
+ * Asserts that what a test took (`captureEvents().take()`) is whole outages and nothing else:
+ * began, ended, began, ended… (one line each way per outage; a store that flapped reports each
+ * flap), ending with the recovery.
+ */
+export function assertWholeOutages(taken: string[], label: string): void {
+  const whole = taken.length > 0 && taken.length % 2 === 0 && taken.every((t, i) => t === (i % 2 === 0 ? 'store.outage-began' : 'store.outage-ended'));
+  assert.ok(whole, `${label}: ${taken.join(', ') || 'no outage reported'}`);
+}
