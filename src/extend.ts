@@ -59,6 +59,7 @@ export {
   type StoreStats,
   type StatelessStore,
   type SessionIdScheme,
+  type StoreTierReport,
 } from './core/store.js';
 export { applySessionHeaders, privateCacheControl, type HeaderTarget, type CommitResult } from './core/manager.js';
 export { errorAnswer, type ErrorAnswer } from './adapters/error-answer.js';

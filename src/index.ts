@@ -33,6 +33,7 @@ export {
   type StoreStats,
   type StatelessStore,
   type SessionIdScheme,
+  type StoreTierReport,
   isStatelessStore,
 } from './core/store.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';

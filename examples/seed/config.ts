@@ -9,6 +9,7 @@ import { SessionError } from '../../src/core/errors.ts';
 import { MIN_SECRET_LENGTH } from '../../src/core/signing.ts';
 import { splitSecrets } from '../../src/core/secrets.ts';
 import type { CreateStoreOptions } from '../../src/stores/from-url.ts';
+import type { SessionManagerOptions } from '../../src/core/manager.ts';
 
 export const FRAMEWORKS = ['node', 'express', 'fastify', 'hono', 'koa', 'fetch'] as const;
 export type FrameworkName = (typeof FRAMEWORKS)[number];
@@ -37,6 +38,12 @@ export interface DemoConfig {
   trackProgress?: boolean;
   /** Where startup lines go. Default `console.log`. */
   log?: (line: string) => void;
+  /**
+   * Who takes the session manager's events (see docs/operations.md). Default: cloakroom's
+   * logger, warnings and errors to the console. Tests that send forged cookies on purpose take
+   * them with `onEvent` instead of printing them.
+   */
+  events?: Pick<SessionManagerOptions, 'onEvent' | 'logger'>;
 }
 
 export interface ConfigFromEnvOptions {

@@ -53,7 +53,7 @@ export async function createDemoApp(config: DemoConfig): Promise<DemoApp> {
     // Next to Django (SESSION_STORE=django+…): Django's cookie and expiry rules, so both apps
     // send the same cookie (Django has no absolute timeout, and its tables keep no login time).
     const django = /^django[+-]/i.test(config.store) ? djangoManagerOptions(config.cookieAge !== undefined ? { SESSION_COOKIE_AGE: config.cookieAge } : {}) : own;
-    manager = new SessionManager<DemoData>({ store, secrets: config.secrets, ...django });
+    manager = new SessionManager<DemoData>({ store, secrets: config.secrets, ...django, ...config.events });
   } catch (err) {
     await store.close();
     throw err;

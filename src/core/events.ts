@@ -16,8 +16,8 @@ import type { SessionStore } from './store.js';
 import { defaultLogger, logEvent, type SessionLogger } from './log.js';
 
 /**
- * How loud an event is: `warn` for security refusals, `error` when the store goes down, `debug`
- * for the rest (the default logger prints `warn` and `error` only).
+ * How loud an event is: `warn` for security refusals, `error` when the store (or one of its
+ * tiers) goes down, `debug` for the rest (the default logger prints `warn` and `error` only).
  *
  * @example
  * if (event.level !== 'debug') alert(event);
@@ -60,14 +60,23 @@ export interface SessionEventFields {
   'security.interrupted': { handle: string };
   /** A state-changing request without a valid CSRF token was refused (403). */
   'security.csrf-refused': { handle: string | null; reason: 'missing' | 'invalid' };
-  /** One store call failed (each time; see the outage events for the once-per-outage report). */
-  'store.failed': { store: string; error: string };
+  /**
+   * One store call failed (each time; see the outage events for the once-per-outage report).
+   * With `tier`, a call to that part of the store (a tiered store's `cache`) failed and the store
+   * went on without it.
+   */
+  'store.failed': { store: string; tier?: string; error: string };
   /** One store call did not answer within `storeTimeout`. */
   'store.timeout': { store: string; timeoutMs: number };
-  /** The first failure after the store last answered: requests that need it get 503 from now on. */
-  'store.outage-began': { store: string; error: string };
-  /** The first answer after an outage: how long it lasted and how many calls failed meanwhile. */
-  'store.outage-ended': { store: string; durationMs: number; failures: number };
+  /**
+   * The first failure after the store last answered: requests that need it get 503 from now on.
+   * With `tier`, only that part of the store is failing, and the store serves requests without it.
+   */
+  'store.outage-began': { store: string; tier?: string; error: string };
+  /** The first answer after an outage (of the store, or of its `tier`): how long it lasted and how many calls failed meanwhile. */
+  'store.outage-ended': { store: string; tier?: string; durationMs: number; failures: number };
+  /** The store stopped using its `tier` in this process (until a restart), for `reason`. */
+  'store.tier-bypassed': { store: string; tier: string; reason: string };
 }
 
 /**
@@ -113,6 +122,7 @@ export const EVENT_LEVELS: Readonly<Record<SessionEventType, SessionEventLevel>>
   'store.outage-began': 'error',
   // Recovery is printed by the default logger (warn and up), so an outage never ends silently.
   'store.outage-ended': 'warn',
+  'store.tier-bypassed': 'error',
 });
 
 

@@ -17,7 +17,7 @@ import type { SessionEvent } from './events.js';
  * new SessionManager({ store, secrets, logger: pino({ level: 'info' }) });
  */
 export interface SessionLogger {
-  /** Store outages as they begin. */
+  /** Store outages (of the store or one of its tiers) as they begin; a tier given up on. */
   error(...args: unknown[]): unknown;
   /** Security refusals, and a store outage's end. */
   warn(...args: unknown[]): unknown;
@@ -102,13 +102,17 @@ export function describeEvent(event: SessionEvent): string {
     case 'security.csrf-refused':
       return `a state-changing request was refused: CSRF token ${event.reason}`;
     case 'store.failed':
-      return `session store call failed: ${event.error}`;
+      return event.tier ? `session store ${event.tier} call failed: ${event.error}` : `session store call failed: ${event.error}`;
     case 'store.timeout':
       return `session store did not answer within ${event.timeoutMs} ms`;
     case 'store.outage-began':
-      return `session store ${event.store} is failing (${event.error}); requests that need it answer 503 until it recovers`;
+      return event.tier
+        ? `session store ${event.store}: its ${event.tier} is failing (${event.error}); requests are served without it until it recovers`
+        : `session store ${event.store} is failing (${event.error}); requests that need it answer 503 until it recovers`;
     case 'store.outage-ended':
-      return `session store ${event.store} answers again after ${formatDuration(event.durationMs)} (${event.failures} failed calls)`;
+      return `session store ${event.store}${event.tier ? `: its ${event.tier}` : ''} answers again after ${formatDuration(event.durationMs)} (${event.failures} failed calls)`;
+    case 'store.tier-bypassed':
+      return `session store ${event.store}: its ${event.tier} is bypassed in this process until a restart (${event.reason})`;
   }
 }
 

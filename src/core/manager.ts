@@ -6,11 +6,11 @@ import { Signer } from './signing.js';
 import { generateSessionId, isValidSessionId, storeKeyFor } from './session-id.js';
 import { Session, type SessionContext, type SessionDataShape, type VerifiedCookie } from './session.js';
 import { planCommit, type CommitPlan, type CommitPolicy } from './commit-plan.js';
-import { isStatelessStore, type SessionIdScheme, type Awaitable, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats } from './store.js';
+import { isStatelessStore, type SessionIdScheme, type StoreTierReport, type Awaitable, type ClearExpiredOptions, type SessionRecord, type SessionStore, type StatelessStore, type StoreStats } from './store.js';
 import { CSRF_FIELD, CSRF_HEADER, isStateChangingMethod } from './csrf.js';
 import { SessionEvents, type SessionEvent, type SessionEventType, type SessionTelemetry } from './events.js';
 import type { SessionLogger } from './log.js';
-import { OutageState } from './outage.js';
+import { StoreHealth } from './outage.js';
 import { CsrfCookie } from './csrf-cookie.js';
 import { checkManagerOptions } from './options.js';
 import { outlived } from './expiry.js';
@@ -154,7 +154,9 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   readonly #storeOutage: 'error' | 'anonymous';
   readonly #verified = new Map<string, VerifiedCookie>();
   readonly #events: SessionEvents;
-  readonly #outage = new OutageState();
+  /** The store's outage state; its tiers' (a tiered store's cache) are made on their first report. */
+  readonly #health: StoreHealth;
+  readonly #tiers = new Map<string, StoreHealth>();
   /** The store the lifecycle calls: `store`, or telemetry's instrumented view of it. */
   readonly #target: SessionStore;
   readonly #csrf: CsrfCookie;
@@ -181,7 +183,9 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
     this.#generateId = options.generateId ?? this.#ids.generate;
     this.#storeOutage = options.storeOutage ?? 'error';
     this.#events = new SessionEvents(options);
+    this.#health = new StoreHealth({ store: this.store.name }, this.#events, this.#ctx.now);
     this.#target = (!this.#stateless && options.telemetry?.instrumentStore?.(this.store)) || this.store;
+    if (!this.#stateless) this.store.reportTiersTo?.(this.#tierReport());
   }
 
   /**
@@ -465,12 +469,12 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
       throw this.#storeFailure(err);
     }
     if (!(answer instanceof Promise)) {
-      if (this.#outage.down) this.#storeAnswered();
+      this.#health.answered();
       return answer;
     }
     const bounded = withDeadline(answer, this.#timeout, this.#timedOut, this.#toStoreFailure);
     // Only an answer during an outage is news; otherwise no extra promise layer.
-    return this.#outage.down ? bounded.then(this.#answered) : bounded;
+    return this.#health.down ? bounded.then(this.#answered) : bounded;
   };
 
   readonly #timedOut = (): Error => {
@@ -479,7 +483,7 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   };
   readonly #toStoreFailure = (err: unknown): SessionError => this.#storeFailure(err);
   readonly #answered = <T>(value: T): T => {
-    this.#storeAnswered();
+    this.#health.answered();
     return value;
   };
 
@@ -492,15 +496,24 @@ export class SessionManager<Data extends SessionDataShape = Record<string, unkno
   #storeFailed(err: SessionError, timedOut = false): SessionError {
     if (err.status !== 503) return err;
     // The driver's own words when there are some ("connect ECONNREFUSED …"), not our wrapper's.
-    const error = err.cause instanceof Error ? err.cause.message : err.message;
-    if (!timedOut) this.#emit('store.failed', undefined, { store: this.store.name, error });
-    if (this.#outage.failed(this.#ctx.now())) this.#emit('store.outage-began', undefined, { store: this.store.name, error });
+    this.#health.failed(err.cause instanceof Error ? err.cause.message : err.message, timedOut);
     return err;
   }
 
-  #storeAnswered(): void {
-    const end = this.#outage.answered(this.#ctx.now());
-    if (end) this.#emit('store.outage-ended', undefined, { store: this.store.name, ...end });
+  /** What the store tells about its tiers, turned into the same events as its own health. */
+  #tierReport(): StoreTierReport {
+    const store = this.store.name;
+    const tiers = this.#tiers;
+    const health = (tier: string) => {
+      let found = tiers.get(tier);
+      if (found === undefined) tiers.set(tier, (found = new StoreHealth({ store, tier }, this.#events, this.#ctx.now)));
+      return found;
+    };
+    return {
+      failed: (tier, error) => health(tier).failed(error instanceof Error ? error.message : String(error)),
+      answered: (tier) => tiers.get(tier)?.answered(),
+      bypassed: (tier, reason) => this.#emit('store.tier-bypassed', undefined, { store, tier, reason }),
+    };
   }
 
   /** One event; nothing is built when nobody takes it (see events.ts). */

@@ -117,6 +117,30 @@ export interface SessionIdScheme {
 }
 
 /**
+ * Where a store made of other stores (a tiered store's cache in front of its database) reports
+ * on those parts, which it may go on without. The manager turns the reports into the events it
+ * reports for the store itself, with `tier` naming the part: each failed call is a
+ * `store.failed`, and the same outage rule as the store's own gives one `store.outage-began`
+ * when the part starts failing and one `store.outage-ended` when it answers again.
+ *
+ * @example
+ * try {
+ *   const value = await this.cache.get(key, now);
+ *   this.#report?.answered('cache');
+ * } catch (err) {
+ *   this.#report?.failed('cache', err); // then read the database
+ * }
+ */
+export interface StoreTierReport {
+  /** A call to `tier` failed (the error as thrown); the store went on without it. */
+  failed(tier: string, error: unknown): void;
+  /** A call to `tier` answered. Cheap while nothing is failing: report every answer. */
+  answered(tier: string): void;
+  /** The store stopped using `tier` for the rest of this process's life, for `reason`. */
+  bypassed(tier: string, reason: string): void;
+}
+
+/**
  * What every server-side store implements; `cloakroom/testing` checks a store against it.
  *
  * The request-path methods (`get`, `create`, `update`, `touch`, `destroy`) may return their
@@ -156,6 +180,12 @@ export interface SessionStore {
   stats(now: number): Promise<StoreStats>;
   /** Releases connections and timers. */
   close(): Promise<void>;
+  /**
+   * Only for a store with parts it can go on without (`TieredStore`): each manager made with the
+   * store calls this once, from its constructor, with where to report on those parts (see
+   * {@link StoreTierReport}). A part that is already failing is reported to it at once.
+   */
+  reportTiersTo?(report: StoreTierReport): void;
 }
 
 /**

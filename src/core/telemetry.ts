@@ -11,7 +11,7 @@
  * | `cloakroom.store.operation.duration` | histogram, s | `cloakroom.store.kind`, `cloakroom.store.operation`, `error.type` on failure |
  * | `cloakroom.store.errors` | counter | `cloakroom.store.kind`, `cloakroom.store.operation`, `error.type` |
  * | `cloakroom.store.timeouts` | counter | `cloakroom.store.kind` |
- * | `cloakroom.store.outage` | up-down counter (1 while down) | `cloakroom.store.kind` |
+ * | `cloakroom.store.outage` | up-down counter (1 while down) | `cloakroom.store.kind`, `cloakroom.store.tier` for a tier's outage (a tiered store's `cache`) |
  * | `cloakroom.sessions.created` | counter | |
  * | `cloakroom.sessions.destroyed` | counter | `cloakroom.session.end.reason` (`flush`, `revoke`) |
  * | `cloakroom.security.refusals` | counter | `cloakroom.refusal.reason` |
@@ -74,6 +74,8 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): SessionTeleme
   /** Store names to their kind, for events (which name the store). */
   const kinds = new Map<string, string>();
   const kindOf = (storeName: string) => ({ 'cloakroom.store.kind': kinds.get(storeName) ?? 'unknown' });
+  /** A tier's outage is its own series: alerts on the store as a whole (no tier) stay true to "visitors get 503". */
+  const placeOf = (event: { store: string; tier?: string | undefined }) => (event.tier ? { ...kindOf(event.store), 'cloakroom.store.tier': event.tier } : kindOf(event.store));
 
   function onEvent(event: SessionEvent): void {
     switch (event.type) {
@@ -101,10 +103,10 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): SessionTeleme
         timeouts.add(1, kindOf(event.store));
         break;
       case 'store.outage-began':
-        outage.add(1, kindOf(event.store));
+        outage.add(1, placeOf(event));
         break;
       case 'store.outage-ended':
-        outage.add(-1, kindOf(event.store));
+        outage.add(-1, placeOf(event));
         break;
       default:
         break;

@@ -23,8 +23,6 @@ export interface CreateStoreOptions {
    * error naming the URL rather than 503s later. Default true.
    */
   connect?: boolean;
-  /** Where a tiered store reports cache outages. Default `console`. */
-  logger?: Pick<Console, 'warn' | 'error'>;
   /** For the `django+…` URLs: Django's keys (default env `DJANGO_SECRET_KEY`, `DJANGO_SECRET_KEY_FALLBACKS`) and cache settings. */
   django?: DjangoUrlOptions;
 }
@@ -178,13 +176,10 @@ async function createTiered(url: string, options: CreateStoreOptions): Promise<S
     throw err;
   }
   const { TieredStore } = await import('./tiered.js');
-  const store = new TieredStore({ cache, database, ...(options.logger ? { logger: options.logger } : {}) });
-  const probe = (cache as Partial<{ ready(): Promise<void> }>).ready;
-  if ((options.connect ?? true) && probe) {
-    await probe.call(cache).catch((err: unknown) => {
-      (options.logger ?? console).warn(`[cloakroom] ${store.name}: cache unreachable at startup (${(err as Error)?.message ?? err}); serving from the database.`);
-    });
-  }
+  const store = new TieredStore({ cache, database });
+  // A cache that does not answer now is reported by the manager made with the store, as an
+  // outage of its cache tier (one line, like any outage), not here.
+  if (options.connect ?? true) await store.ready();
   return store;
 }
 

@@ -8,33 +8,35 @@
  *   merges of the same change onto two copies that may already differ (a fill that raced a
  *   write, an entry that outlived a failed invalidation); they can diverge for good. Dropping
  *   the entry lets the next read copy the database's one merged result.
- * - A cache that throws is an outage, not a failure: it is logged once per burst and the
- *   database answers. Keys whose invalidation failed are remembered (bounded) and read from
- *   the database until the invalidation succeeds, so a cache that comes back with old
- *   entries cannot resurrect a logged-out session in this process.
+ * - A cache that throws is bypassed, and the database answers. The store reports each cache
+ *   call to the managers it serves (`reportTiersTo`), which report the cache's outages as they
+ *   report the store's own (`store.outage-began` / `store.outage-ended` with `tier: 'cache'`),
+ *   so there is one outage rule and one place an operator looks. Keys whose invalidation failed
+ *   are remembered (bounded) and read from the database until the invalidation succeeds, so a
+ *   cache that comes back with old entries cannot resurrect a logged-out session in this
+ *   process.
  *
  * Limits: a fill that races a write in *another* process can leave an old copy in a shared
  * cache until that session's next write or expiry (Django's `cached_db` has the same race);
  * within one process a generation counter prevents it.
  */
 import { isLiveSessionRecord } from '../core/record.js';
-import type { Awaitable, ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, UserSessionInfo } from '../core/store.js';
+import type { Awaitable, ClearExpiredOptions, SessionChange, SessionRecord, SessionStore, StoreStats, StoreTierReport, UserSessionInfo } from '../core/store.js';
 
 /**
  * Options of `new TieredStore()`.
  *
  * @example
- * new TieredStore({ cache: new MemoryStore(), database: new SqliteStore(), logInterval: 300_000 });
+ * new TieredStore({ cache: new MemoryStore(), database: new SqliteStore(), maxPendingInvalidations: 50_000 });
  */
 export interface TieredStoreOptions {
-  /** The fast tier (e.g. Redis or memory). Its failures are logged and bypassed. */
+  /**
+   * The fast tier (e.g. Redis or memory). Its failures are bypassed, and reported through the
+   * events of the manager using the store, as outages of its `cache` tier.
+   */
   cache: SessionStore;
   /** The source of truth (e.g. PostgreSQL, SQLite). Its failures are the store's failures. */
   database: SessionStore;
-  /** Where cache outages are reported. Default `console`. */
-  logger?: Pick<Console, 'warn' | 'error'>;
-  /** Quiet period (ms) after which a still-failing cache is reported again. Default 60,000. */
-  logInterval?: number;
   /** Most keys remembered as "invalidation failed" before the cache is bypassed for all reads. Default 10,000. */
   maxPendingInvalidations?: number;
 }
@@ -53,9 +55,9 @@ export class TieredStore implements SessionStore {
   readonly name: string;
   readonly cache: SessionStore;
   readonly database: SessionStore;
-  readonly #logger: Pick<Console, 'warn' | 'error'>;
-  readonly #logInterval: number;
   readonly #maxPending: number;
+  /** Each manager using this store (usually one): where cache calls are reported. */
+  readonly #reports = new Set<StoreTierReport>();
   /** Keys whose cache entry may be stale because dropping it failed. */
   readonly #pending = new Set<string>();
   /** Bumped on every write of a key, so a read that started before the write does not fill the cache. */
@@ -63,17 +65,39 @@ export class TieredStore implements SessionStore {
   /** Set when `#pending` overflowed: this process no longer trusts the cache for reads. */
   #untrusted = false;
   #clock = 0;
-  #outageSince: number | null = null;
-  #lastLog = 0;
-  #suppressed = 0;
+  /**
+   * What the cache threw first since it last answered, or null when its last call answered. Not
+   * an outage machine (the managers keep that): it is what a manager made later is told at once,
+   * and what decides when entries that missed their invalidation are retried.
+   */
+  #cacheFailure: { error: unknown } | null = null;
 
-  constructor({ cache, database, logger = console, logInterval = 60_000, maxPendingInvalidations = 10_000 }: TieredStoreOptions) {
+  constructor({ cache, database, maxPendingInvalidations = 10_000 }: TieredStoreOptions) {
     this.cache = cache;
     this.database = database;
     this.name = `tiered:${cache.name}|${database.name}`;
-    this.#logger = logger;
-    this.#logInterval = logInterval;
     this.#maxPending = maxPendingInvalidations;
+  }
+
+  /**
+   * Called by each `SessionManager` made with this store: its cache calls are reported there
+   * (tier `cache`). A cache already failing (found by `ready()` at startup) is reported at once.
+   */
+  reportTiersTo(report: StoreTierReport): void {
+    this.#reports.add(report);
+    if (this.#cacheFailure !== null) report.failed('cache', this.#cacheFailure.error);
+    if (this.#untrusted) report.bypassed('cache', this.#untrustedReason());
+  }
+
+  /**
+   * Resolves once the database is ready. The cache is probed too, when it can be (a networked
+   * store's `ready()`), but a cache that does not answer is no error: it is reported as a cache
+   * failure, now and to any manager made later, and the database serves meanwhile.
+   */
+  async ready(): Promise<void> {
+    await (this.database as Partial<Readiness>).ready?.();
+    const probe = (this.cache as Partial<Readiness>).ready;
+    if (probe) await this.#tryCache(() => probe.call(this.cache));
   }
 
   async get(key: string, now: number): Promise<SessionRecord | null> {
@@ -143,9 +167,9 @@ export class TieredStore implements SessionStore {
     await Promise.allSettled([this.cache.close(), this.database.close()]);
   }
 
-  /** True while the cache is being bypassed after an outage or an invalidation overflow. */
+  /** True while the cache is failing, or bypassed for some keys (or all) after failed invalidations. */
   get degraded(): boolean {
-    return this.#outageSince !== null || this.#untrusted || this.#pending.size > 0;
+    return this.#cacheFailure !== null || this.#untrusted || this.#pending.size > 0;
   }
 
   // ---- internals ---------------------------------------------------------------
@@ -181,62 +205,50 @@ export class TieredStore implements SessionStore {
     }
     if (this.#pending.size >= this.#maxPending) {
       if (!this.#untrusted) {
-        this.#logger.error(
-          `[cloakroom] ${this.name}: more than ${this.#maxPending} cache entries could not be invalidated; ` +
-            'reads now bypass the cache in this process. Flush the cache and restart to use it again.',
-        );
+        this.#untrusted = true;
+        for (const report of this.#reports) report.bypassed('cache', this.#untrustedReason());
       }
-      this.#untrusted = true;
       return;
     }
     this.#pending.add(key);
   }
 
-  /** Runs a cache call; a throw becomes `{ ok: false }` and is logged once per burst. */
-  async #tryCache<T>(call: () => Awaitable<T>): Promise<{ ok: true; value: T } | { ok: false }> {
-    try {
-      const value = await call();
-      if (this.#outageSince !== null) {
-        this.#logger.warn(
-          `[cloakroom] ${this.name}: cache ${this.cache.name} answers again after ${Date.now() - this.#outageSince} ms ` +
-            `(${this.#suppressed} more failures were not logged).`,
-        );
-        this.#outageSince = null;
-        this.#suppressed = 0;
-        this.#retryPending();
-      }
-      return { ok: true, value };
-    } catch (err) {
-      const now = Date.now();
-      if (this.#outageSince === null || now - this.#lastLog >= this.#logInterval) {
-        this.#logger.warn(
-          `[cloakroom] ${this.name}: cache ${this.cache.name} failed (${(err as Error)?.message ?? err}); serving from ${this.database.name}` +
-            (this.#suppressed > 0 ? ` (${this.#suppressed} failures since the last report)` : '') +
-            '.',
-        );
-        this.#outageSince ??= now;
-        this.#lastLog = now;
-        this.#suppressed = 0;
-      } else {
-        this.#suppressed++;
-      }
-      return { ok: false };
-    }
+  #untrustedReason(): string {
+    return `more than ${this.#maxPending} cache entries could not be invalidated, so reads go to the database; flush the cache and restart to use it again`;
   }
 
-  /** After an outage, drop every entry that missed its invalidation (in the background). */
+  /** Runs a cache call and reports it; a throw becomes `{ ok: false }` (the database serves). */
+  async #tryCache<T>(call: () => Awaitable<T>): Promise<{ ok: true; value: T } | { ok: false }> {
+    let value: T;
+    try {
+      value = await call();
+    } catch (error) {
+      this.#cacheFailure ??= { error };
+      for (const report of this.#reports) report.failed('cache', error);
+      return { ok: false };
+    }
+    for (const report of this.#reports) report.answered('cache');
+    if (this.#cacheFailure !== null) {
+      this.#cacheFailure = null;
+      this.#retryPending();
+    }
+    return { ok: true, value };
+  }
+
+  /** Once the cache answers again, drop every entry that missed its invalidation (in the background). */
   #retryPending(): void {
     const keys = [...this.#pending];
     void (async () => {
       for (const key of keys) {
-        if (this.#outageSince !== null) return; // down again: the next recovery retries
-        try {
-          await this.cache.destroy(key);
-          this.#pending.delete(key);
-        } catch {
-          return;
-        }
+        if (this.#cacheFailure !== null) return; // failing again: the next answer retries
+        if (!(await this.#tryCache(() => this.cache.destroy(key))).ok) return;
+        this.#pending.delete(key);
       }
     })();
   }
+}
+
+/** The `ready()` of the networked stores: resolves once connected. */
+interface Readiness {
+  ready(): Promise<void>;
 }

@@ -26,8 +26,11 @@ const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const BLOCK = /^\*\*NestJS[^\n]*\n[^\n]*\n```ts fragment\n([\s\S]*?)^```$/m.exec(README)?.[1];
 const DIR = join(ROOT, '.cloakroom-test', `nest-readme-${uniqueSuffix()}`);
 const SECRET = 'nest-readme-secret-0123456789abcdefghijk';
-/** What the block takes from the quickstarts above it: `sessions`, a SessionManager. */
-const PREAMBLE = "import { SessionManager, MemoryStore } from 'cloakroom';\nconst sessions = new SessionManager({ store: new MemoryStore(), secrets: process.env.NEST_README_SECRET! });\n";
+/**
+ * What the block takes from the quickstarts above it: `sessions`, a SessionManager. Its logger
+ * is off: the test posts without a CSRF token on purpose and asserts the 403 itself.
+ */
+const PREAMBLE = "import { SessionManager, MemoryStore } from 'cloakroom';\nconst sessions = new SessionManager({ store: new MemoryStore(), secrets: process.env.NEST_README_SECRET!, logger: false });\n";
 /** Appended to the type check: `Session` is typed by the app's `SessionData` augmentation. */
 const TYPED = `
 declare module 'cloakroom' { interface SessionData { username: string } }

@@ -21,6 +21,7 @@ import { createStore } from '../../src/stores/from-url.ts';
 import { countingStore } from '../helpers/counting-store.ts';
 import { REQUEST_TIMEOUT_MS } from '../helpers/timed-request.ts';
 import { adapterSuite, type ServedApp, type TestRoute } from './suite.ts';
+import { captureEvents } from '../helpers/observe.ts';
 
 const PLATFORMS = ['express', 'fastify'] as const;
 type Platform = (typeof PLATFORMS)[number];
@@ -135,7 +136,8 @@ async function logIn(base: string, name: string): Promise<string> {
 
 for (const platform of PLATFORMS) {
   describe(`nest (${platform}): CloakroomModule.forRoot, @Session(), the guards`, () => {
-    const options: CloakroomModuleOptions = { manager: new SessionManager({ store: new MemoryStore({ sweepInterval: 0 }), secrets: SECRET }) };
+    const captured = captureEvents();
+    const options: CloakroomModuleOptions = { manager: new SessionManager({ store: new MemoryStore({ sweepInterval: 0 }), secrets: SECRET, ...captured.options }) };
     let served: ServedApp;
     before(async () => {
       served = await start(platform, appModule([CloakroomModule.forRoot(options)], [loginController()]));
@@ -154,6 +156,7 @@ for (const platform of PLATFORMS) {
     });
 
     it('CsrfGuard refuses a POST without this session’s token with 403 and the adapters’ text', async () => {
+      captured.take();
       const form = await send(served.url, '/form/');
       const other = await send(served.url, '/form/');
       for (const token of [undefined, other.body]) {
@@ -162,6 +165,7 @@ for (const platform of PLATFORMS) {
         assert.equal(refused.body, 'Forbidden: CSRF token missing or invalid.');
       }
       assert.equal((await send(served.url, '/home/', { cookie: form.cookie })).body, 'Welcome, Guest!');
+      assert.deepEqual(captured.take(), ['security.csrf-refused missing', 'security.csrf-refused invalid']);
     });
 
     it('LoginRequiredGuard answers 403 without a login (no loginUrl) and lets a logged-in session through', async () => {

@@ -3,21 +3,28 @@
  * (get/set/has/unset/flash, commit/destroy), with cloakroom's guarantees underneath, and the
  * middleware form driven as React Router drives it (a RouterContextProvider and `next`).
  */
-import { describe, it } from 'node:test';
+import { afterEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RouterContextProvider, createMemorySessionStorage, isSession } from 'react-router';
 import { SessionManager, MemoryStore, SessionError, storeKeyFor, CSRF_FIELD } from '../../src/index.ts';
 import { createCloakroomSessionStorage, createSessionMiddleware } from '../../src/adapters/react-router.ts';
+import { captureEvents } from '../helpers/observe.ts';
 
 const SECRET = 'react-router-test-secret-0123456789abcdefghij';
 const pair = (setCookie: string) => setCookie.split(';')[0]!;
 
 function setup() {
   const store = new MemoryStore({ sweepInterval: 0 });
-  const manager = new SessionManager({ store, secrets: [SECRET] });
+  // Kept, not printed: a test that provokes a warning takes it and asserts it; one it did not
+  // take fails the test (afterEach below).
+  const captured = captureEvents();
+  untaken.push(captured.take);
+  const manager = new SessionManager({ store, secrets: [SECRET], ...captured.options });
   const storage = createCloakroomSessionStorage<{ theme: string; cart: string[]; username: string }, { notice: string }>(manager);
-  return { store, manager, storage };
+  return { store, manager, storage, warnings: captured.take };
 }
+const untaken: Array<() => string[]> = [];
+afterEach(() => assert.deepEqual(untaken.splice(0).flatMap((take) => take()), [], 'warnings no test expected'));
 
 describe('cloakroom/react-router: createCloakroomSessionStorage', () => {
   it('is a React Router session: set, commit, and the next request reads it', async () => {
@@ -85,7 +92,7 @@ describe('cloakroom/react-router: createCloakroomSessionStorage', () => {
   });
 
   it('destroySession ends the session for good: the old cookie is refused and a racing commit cannot bring it back', async () => {
-    const { storage } = setup();
+    const { storage, warnings } = setup();
     const s = await storage.getSession(null);
     s.set('username', 'dave');
     const cookie = pair(await storage.commitSession(s));
@@ -97,6 +104,7 @@ describe('cloakroom/react-router: createCloakroomSessionStorage', () => {
     const after = await storage.getSession(cookie);
     assert.equal(after.get('username'), undefined);
     assert.equal(after.get('theme'), undefined, 'not resurrected');
+    assert.deepEqual(warnings(), ['security.interrupted']);
   });
 
   it('keeps IDs hashed at rest and lists and revokes a user’s sessions', async () => {
@@ -145,7 +153,7 @@ describe('cloakroom/react-router: createSessionMiddleware', () => {
   });
 
   it('with csrf: a POST without this session’s token is 403 and no action runs; with it, the action runs', async () => {
-    const { manager } = setup();
+    const { manager, warnings } = setup();
     const { sessionMiddleware, sessionContext } = createSessionMiddleware(manager, { csrf: true });
     let token = '';
     const page = run(sessionMiddleware, new Request('http://app/'), async () => {
@@ -160,6 +168,7 @@ describe('cloakroom/react-router: createSessionMiddleware', () => {
     });
     assert.equal((await forged.response).status, 403);
     assert.equal(actions, 0, 'removing the check would run the action');
+    assert.deepEqual(warnings(), ['security.csrf-refused missing']);
     const body = new URLSearchParams({ username: 'gus', [CSRF_FIELD]: token });
     const real = run(sessionMiddleware, new Request('http://app/', { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, body }), async () => {
       actions++;
@@ -184,8 +193,7 @@ describe('cloakroom/react-router: createSessionMiddleware', () => {
   });
 
   it('a store that fails answers 503, never an unhandled error', async () => {
-    const store = new MemoryStore({ sweepInterval: 0 });
-    const manager = new SessionManager({ store, secrets: [SECRET] });
+    const { store, manager, warnings } = setup();
     const s = await manager.load(null);
     s.set('username', 'ivy');
     const cookie = pair((await manager.commit(s, { status: 200 })).setCookie!);
@@ -196,5 +204,6 @@ describe('cloakroom/react-router: createSessionMiddleware', () => {
     const ran = run(sessionMiddleware, new Request('http://app/home/', { headers: { cookie } }), async () => new Response('never'));
     const response = await ran.response;
     assert.equal(response.status, 503);
+    assert.deepEqual(warnings(), ['store.outage-began']);
   });
 });

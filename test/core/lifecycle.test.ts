@@ -2,6 +2,7 @@ import { describe, it, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { SessionManager, MemoryStore, Signer, storeKeyFor, type SessionManagerOptions } from '../../src/index.ts';
 import { countingStore } from '../helpers/counting-store.ts';
+import { captureEvents } from '../helpers/observe.ts';
 
 const SECRET = 'lifecycle-test-secret-0123456789abcdefghij';
 const cookiePair = (setCookie: string | undefined) => setCookie!.split(';')[0]!;
@@ -11,6 +12,12 @@ function setup(options: Partial<SessionManagerOptions> = {}) {
   const store = countingStore(new MemoryStore({ sweepInterval: 0 }));
   const manager = new SessionManager<Record<string, unknown>>({ store, secrets: [SECRET], now: () => clock, ...options });
   return { store, manager, advance: (ms: number) => (clock += ms), now: () => clock };
+}
+
+/** For tests that provoke warnings on purpose: the events are asserted instead of printed. */
+function provoking(options: Partial<SessionManagerOptions> = {}) {
+  const captured = captureEvents();
+  return { ...setup({ ...captured.options, ...options }), warnings: captured.take };
 }
 
 async function saved(manager: SessionManager<Record<string, unknown>>, data: Record<string, unknown> = { username: 'ada' }) {
@@ -64,6 +71,7 @@ describe('lifecycle: IDs are never adopted', () => {
   });
 
   it('a forged, unsigned or malformed value costs no store call', async () => {
+    const env = provoking();
     const { id } = await saved(env.manager);
     env.store.reset();
     const bad = [
@@ -83,6 +91,15 @@ describe('lifecycle: IDs are never adopted', () => {
       assert.equal(s.isNew, true, header.slice(0, 60));
     }
     assert.equal(env.store.calls.get, 0);
+    assert.deepEqual(env.warnings(), [
+      'security.malformed-cookie format',
+      'security.bad-signature',
+      'security.bad-signature',
+      'security.malformed-cookie format',
+      'security.malformed-cookie format',
+      'security.malformed-cookie format',
+      'security.malformed-cookie oversized',
+    ]);
   });
 
   it('an expired record is not adopted, even if the store still returns it', async () => {
@@ -346,7 +363,7 @@ describe('lifecycle: expiry rules', () => {
 
 describe('lifecycle: concurrency', () => {
   it('a write racing a logout is refused with ERR_SESSION_INTERRUPTED and sets no cookie', async () => {
-    const { manager } = setup();
+    const { manager, warnings } = provoking();
     const { cookie } = await saved(manager);
     const a = await manager.load(cookie);
     const b = await manager.load(cookie);
@@ -355,6 +372,7 @@ describe('lifecycle: concurrency', () => {
     a.set('cart', ['late']);
     await assert.rejects(manager.commit(a, { status: 200 }), (err: any) => err.code === 'ERR_SESSION_INTERRUPTED' && err.status === 400);
     assert.equal((await manager.load(cookie)).isNew, true);
+    assert.deepEqual(warnings(), ['security.interrupted']);
   });
 });
 
@@ -393,13 +411,15 @@ describe('store failures', () => {
         return Promise.reject(new Error('ECONNREFUSED'));
       }
     }
-    const manager = new SessionManager({ store: new HangingStore({ sweepInterval: 0 }), secrets: [SECRET], storeTimeout: 50 });
+    const captured = captureEvents();
+    const manager = new SessionManager({ store: new HangingStore({ sweepInterval: 0 }), secrets: [SECRET], storeTimeout: 50, ...captured.options });
     const cookie = `sessionid=${new Signer([SECRET]).sign('B'.repeat(32))}`;
     // The get never settles: only the store timeout can end the load (without it, this test hangs).
     await assert.rejects(manager.load(cookie), (err: any) => err.code === 'ERR_STORE_UNAVAILABLE' && err.status === 503);
     const s = await manager.load(undefined);
     s.set('a', 1);
     await assert.rejects(manager.commit(s, { status: 200 }), /ECONNREFUSED/);
+    assert.deepEqual(captured.take(), ['store.outage-began'], 'one outage, however many calls failed');
   });
 });
 
@@ -413,7 +433,8 @@ describe("storeOutage: 'anonymous'", () => {
 
   it('serves reads with an empty stand-in, keeps the cookie, refuses writes with 503', async () => {
     const store = new DownStore({ sweepInterval: 0 });
-    const manager = new SessionManager({ store, secrets: [SECRET], storeOutage: 'anonymous' });
+    const captured = captureEvents();
+    const manager = new SessionManager({ store, secrets: [SECRET], storeOutage: 'anonymous', ...captured.options });
     const { cookie } = await saved(manager as SessionManager<Record<string, unknown>>);
     store.down = true;
     const reading = await manager.load(cookie);
@@ -428,13 +449,16 @@ describe("storeOutage: 'anonymous'", () => {
     const back = await manager.load(cookie);
     assert.equal(back.isDegraded, false);
     assert.equal(back.get('username'), 'ada', 'the real session is intact after the outage');
+    assert.deepEqual(captured.take(), ['store.outage-began', 'store.outage-ended']);
   });
 
   it("the default ('error') answers the outage with 503 at load", async () => {
     const store = new DownStore({ sweepInterval: 0 });
-    const manager = new SessionManager({ store, secrets: [SECRET] });
+    const captured = captureEvents();
+    const manager = new SessionManager({ store, secrets: [SECRET], ...captured.options });
     const { cookie } = await saved(manager as SessionManager<Record<string, unknown>>);
     store.down = true;
     await assert.rejects(manager.load(cookie), { code: 'ERR_STORE_UNAVAILABLE' });
+    assert.deepEqual(captured.take(), ['store.outage-began']);
   });
 });

@@ -66,7 +66,8 @@ describe('cookie header parsing properties', () => {
         return super.get(key, now);
       }
     }
-    const manager = new SessionManager({ store: new Counting({ sweepInterval: 0 }), secrets: [secret] });
+    const reported = new Set<string>();
+    const manager = new SessionManager({ store: new Counting({ sweepInterval: 0 }), secrets: [secret], logger: false, onEvent: (e) => reported.add(e.type) });
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string().map((s) => `sessionid=${s}`)), async (header) => {
         const s = await manager.load(header);
@@ -75,5 +76,8 @@ describe('cookie header parsing properties', () => {
       { numRuns: 500 },
     );
     assert.equal(calls, 0);
+    // Random headers are refused as malformed (or, shaped like ours, as forged), never as anything else.
+    assert.ok(reported.has('security.malformed-cookie'));
+    assert.deepEqual([...reported].filter((t) => t !== 'security.malformed-cookie' && t !== 'security.bad-signature'), []);
   });
 });

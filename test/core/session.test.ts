@@ -1,10 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { SessionManager, MemoryStore } from '../../src/index.ts';
+import { captureEvents } from '../helpers/observe.ts';
 
+const captured = captureEvents();
 const manager = new SessionManager<Record<string, unknown>>({
   store: new MemoryStore({ sweepInterval: 0 }),
   secrets: ['session-api-secret-0123456789abcdefghij'],
+  ...captured.options,
 });
 const fresh = () => manager.load(undefined);
 
@@ -121,6 +124,7 @@ describe('CSRF', () => {
   });
 
   it('checkCsrf refuses state-changing requests without a valid token (403) and lets safe ones through', async () => {
+    captured.take();
     const s = await fresh();
     const token = s.csrfToken();
     for (const method of ['GET', 'HEAD', 'OPTIONS']) manager.checkCsrf(s, method, undefined);
@@ -130,5 +134,6 @@ describe('CSRF', () => {
     }
     const other = await fresh();
     assert.throws(() => manager.checkCsrf(other, 'POST', token), { code: 'ERR_CSRF' });
+    assert.deepEqual(captured.take(), [...Array(5).fill('security.csrf-refused missing'), 'security.csrf-refused invalid']);
   });
 });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MacKeys, Signer } from '../../src/core/signing.ts';
 import { MemoryStore, SessionManager } from '../../src/index.ts';
+import { captureEvents } from '../helpers/observe.ts';
 
 const secret = 'signing-secret-0123456789abcdefghijklmnop';
 const signer = new Signer([secret]);
@@ -55,7 +56,8 @@ describe('signature spelling', () => {
   });
 
   it('a percent-encoded non-ASCII character in the session cookie is a forged cookie, not the session', async () => {
-    const manager = new SessionManager({ store: new MemoryStore(), secrets: [secret] });
+    const captured = captureEvents();
+    const manager = new SessionManager({ store: new MemoryStore(), secrets: [secret], ...captured.options });
     const first = await manager.load(undefined);
     first.set('username', 'ada');
     const { setCookie } = await manager.commit(first, { status: 200 });
@@ -67,5 +69,7 @@ describe('signature spelling', () => {
     const s = await manager.load(forged);
     assert.equal(s.get('username'), undefined);
     assert.equal(s.isNew, true);
+    // Percent-decoded, the value no longer has our shape: refused before any MAC check.
+    assert.deepEqual(captured.take(), ['security.malformed-cookie format']);
   });
 });

@@ -7,15 +7,27 @@ import { existsSync } from 'node:fs';
 import { startDemo, type RunningDemo } from '../../examples/seed/demo.ts';
 import { FRAMEWORKS, type DemoConfig, type FrameworkName } from '../../examples/seed/config.ts';
 import { REQUEST_TIMEOUT_MS } from '../helpers/timed-request.ts';
+import type { SessionEvent } from '../../src/core/events.ts';
+import { captureEvents } from '../helpers/observe.ts';
 
 export const SECRET = 'demo-test-secret-0123456789abcdefghijklmnop';
 
 /** Frameworks whose cloakroom adapter is present in this checkout. */
 export const AVAILABLE_FRAMEWORKS: FrameworkName[] = FRAMEWORKS.filter((fw) => existsSync(new URL(`../../src/adapters/${fw}.ts`, import.meta.url)));
 
+/** A demo started by the tests, with the session manager's events kept instead of printed. */
+export interface TestDemo extends RunningDemo {
+  /** Every event since the start, oldest first; `take` empties the list. */
+  events: SessionEvent[];
+  /** The warnings and errors since the last `take` (what the default logger would have printed), as `type reason?`. */
+  take(): string[];
+}
+
 /** Starts the demo quietly on a free loopback port. */
-export function startTestDemo(framework: FrameworkName, store = 'memory:', storeOptions?: DemoConfig['storeOptions']): Promise<RunningDemo> {
-  return startDemo({ port: 0, host: '127.0.0.1', store, storeOptions, secrets: [SECRET], framework, log: () => {} });
+export async function startTestDemo(framework: FrameworkName, store = 'memory:', storeOptions?: DemoConfig['storeOptions']): Promise<TestDemo> {
+  const { options, events, take } = captureEvents();
+  const demo = await startDemo({ port: 0, host: '127.0.0.1', store, storeOptions, secrets: [SECRET], framework, log: () => {}, events: options });
+  return Object.assign(demo, { events, take });
 }
 
 export interface Page {

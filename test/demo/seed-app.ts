@@ -29,7 +29,7 @@ export function seedAppSuite({ framework, store, storeName, storeOptions, statel
     `seed demo on ${framework} with ${storeName}`,
     async () => {
       const demo = await startTestDemo(framework, store(), storeOptions);
-      return { url: demo.url, close: () => demo.close(), store: demo.app.store };
+      return { url: demo.url, close: () => demo.close(), store: demo.app.store, warnings: demo.take };
     },
     { storeName, stateless, skip },
   );
@@ -40,6 +40,11 @@ export interface ServedDemo {
   url: string;
   close(): Promise<void>;
   store?: SessionStore | StatelessStore;
+  /**
+   * When it runs in this process: the warnings its manager reported since the last call (taken
+   * instead of printed; `captureEvents` in test/helpers/observe.ts), for the tests that provoke them.
+   */
+  warnings?: () => string[];
 }
 
 export interface DemoHttpOptions {
@@ -151,6 +156,7 @@ export function demoHttpSuite(label: string, start: () => Promise<ServedDemo>, {
     });
 
     it('refuses a login without a CSRF token or with another session\'s token (403)', async () => {
+      demo.warnings?.();
       const v = visitor();
       await v.get('/');
       const missing = await v.post('/', { username: 'mallory' }, { csrf: false });
@@ -168,11 +174,13 @@ export function demoHttpSuite(label: string, start: () => Promise<ServedDemo>, {
 
       const noSession = await visitor().post('/', { username: 'mallory', csrf_token: foreignToken });
       assert.equal(noSession.status, 403);
+      if (demo.warnings) assert.deepEqual(demo.warnings(), ['security.csrf-refused missing', ...Array(3).fill('security.csrf-refused invalid')]);
     });
 
     it('refuses every other POST without a token (403)', async () => {
       const v = visitor();
       await v.login('ada');
+      demo.warnings?.();
       for (const [path, fields] of [
         ['/preferences/', { theme: 'dark' }],
         ['/cart/', { action: 'add', item: 'hat' }],
@@ -182,6 +190,7 @@ export function demoHttpSuite(label: string, start: () => Promise<ServedDemo>, {
         const page = await v.post(path, fields, { csrf: false });
         assert.equal(page.status, 403, path);
       }
+      if (demo.warnings) assert.deepEqual(demo.warnings(), Array(4).fill('security.csrf-refused missing'));
       assert.match((await v.get('/preferences/')).body, /<body class="theme-light">/);
     });
 
@@ -305,6 +314,15 @@ export function demoHttpSuite(label: string, start: () => Promise<ServedDemo>, {
           (err: NodeJS.ErrnoException) => err.code,
         );
         assert.ok(huge === 431 || huge === 'ECONNRESET', `oversized header → ${huge}`);
+      }
+
+      // Each was reported as a refusal, never as anything worse (a store failure, a corrupted
+      // record). The cookie store cannot tell a forged sealed cookie from a garbled one, and reports neither.
+      if (demo.warnings) {
+        const refusals = demo.warnings();
+        const expected = stateless ? ['security.malformed-cookie oversized'] : ['security.bad-signature', 'security.malformed-cookie oversized', 'security.malformed-cookie format'];
+        assert.deepEqual(expected.filter((r) => !refusals.includes(r)), [], refusals.join('\n'));
+        assert.deepEqual(refusals.filter((r) => !/^security\.(bad-signature|malformed-cookie)/.test(r)), []);
       }
 
       // Odd neighbours do not hide a good session cookie.

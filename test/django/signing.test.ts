@@ -109,7 +109,7 @@ describe('Django signing and session_data, against real Django', { skip: djangoO
     const good = await django.ask<string>({ op: 'encode', data: { username: 'ada' }, engine: 'db' });
     const [payload, ts, sig] = good.split(':') as [string, string, string];
     const forgedPayload = Buffer.from('{"username":"eve"}').toString('base64url');
-    for (const bad of [`${forgedPayload}:${ts}:${sig}`, `${payload}:${ts}:${sig.slice(0, -1)}A`, `${payload}:${ts}`, good.slice(0, -3), '', ':::', 'x'.repeat(10_000)]) {
+    for (const bad of [`${forgedPayload}:${ts}:${sig}`, `${payload}:${ts}:${sig.slice(0, -1)}${sig.endsWith('A') ? 'B' : 'A'}`, `${payload}:${ts}`, good.slice(0, -3), '', ':::', 'x'.repeat(10_000)]) {
       assert.equal(codec.decode(bad), null, bad.slice(0, 60));
       assert.deepEqual(await django.ask({ op: 'decode', text: bad, engine: 'db' }), {}, 'Django refuses it too');
     }

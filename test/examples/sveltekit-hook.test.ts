@@ -9,16 +9,18 @@ import assert from 'node:assert/strict';
 import type { RequestEvent } from '@sveltejs/kit';
 import { MemoryStore, SessionManager, Signer, generateSessionId, type SessionRecord } from '../../src/index.ts';
 import { session } from '../../src/adapters/sveltekit.ts';
+import { captureEvents } from '../helpers/observe.ts';
 
 const SECRET = 'sveltekit-hook-test-secret-0123456789-abcdefghij';
 
 function setup(store = new MemoryStore({ sweepInterval: 0 })) {
-  const hook = session(new SessionManager({ store, secrets: SECRET }));
+  const captured = captureEvents();
+  const hook = session(new SessionManager({ store, secrets: SECRET, ...captured.options }));
   const run = (answer: (locals: App.Locals) => Response | Promise<Response>, cookie?: string) => {
     const event = { request: new Request('http://app.test/', { headers: cookie ? { cookie } : {} }), locals: {} } as unknown as RequestEvent;
     return hook({ event, resolve: (e) => Promise.resolve(answer(e.locals)) }) as Promise<Response>;
   };
-  return { store, run };
+  return { store, run, warnings: captured.take };
 }
 
 describe('cloakroom/sveltekit handle hook', () => {
@@ -59,8 +61,9 @@ describe('cloakroom/sveltekit handle hook', () => {
         throw new Error('connection refused');
       }
     }
-    const { run: runDown } = setup(new DownStore({ sweepInterval: 0 }));
+    const { run: runDown, warnings } = setup(new DownStore({ sweepInterval: 0 }));
     const res = await runDown(() => new Response('unreached'), `sessionid=${new Signer(SECRET).sign(generateSessionId())}`);
     assert.equal(res.status, 503);
+    assert.deepEqual(warnings(), ['store.outage-began']);
   });
 });

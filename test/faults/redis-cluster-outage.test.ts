@@ -20,6 +20,7 @@ import { createRedisStoreFromUrl, type RedisStore } from '../../src/stores/redis
 import { uniqueSuffix } from '../helpers/services.ts';
 import { redisBinariesOrSkip, startRedisCluster, startRedisServer, type RedisCluster, type RedisProcess } from '../helpers/redis-cluster.ts';
 import { timedRequest, type Answer } from '../helpers/timed-request.ts';
+import { assertWholeOutages, captureEvents } from '../helpers/observe.ts';
 
 const skip = redisBinariesOrSkip();
 const STORE_TIMEOUT = 1000;
@@ -69,6 +70,8 @@ describe('a redis cluster master crashing mid-traffic', { skip }, () => {
   let cluster: RedisCluster;
   let restarted: RedisProcess | undefined;
   let store: RedisStore;
+  /** The outages this test causes on purpose: asserted, not printed. */
+  const captured = captureEvents();
   let server: Server;
   let base: string;
   let victim: number;
@@ -106,7 +109,7 @@ describe('a redis cluster master crashing mid-traffic', { skip }, () => {
     });
 
     store = await createRedisStoreFromUrl(cluster.url, { prefix: `cluster-fault:${uniqueSuffix()}:` });
-    const manager = new SessionManager({ store, secrets: [SECRET], storeTimeout: STORE_TIMEOUT });
+    const manager = new SessionManager({ store, secrets: [SECRET], storeTimeout: STORE_TIMEOUT, ...captured.options });
     server = createServer(
       withSession(manager, (req, res, session) => {
         if (req.url === '/write') session.set('n', ((session.get('n') as number | undefined) ?? 0) + 1);
@@ -262,6 +265,8 @@ describe('a redis cluster master crashing mid-traffic', { skip }, () => {
       assert.equal(a.body, 'n=2');
     }
     assert.ok(onSurvivors().length > 0);
+    // Calls to the survivors kept answering meanwhile, so the store as a whole flapped: each flap is reported.
+    assertWholeOutages(captured.take(), 'master crash and restart');
   });
 
   it('raised no unhandled rejection or uncaught exception, and the process is still serving', async () => {

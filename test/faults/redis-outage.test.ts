@@ -18,6 +18,7 @@ import { withSession } from '../../src/adapters/node.ts';
 import { createRedisStoreFromUrl, type RedisStore } from '../../src/stores/redis.ts';
 import { freeRedisPort, redisBinariesOrSkip, startRedisServer, type RedisProcess } from '../helpers/redis-cluster.ts';
 import { timedRequest, type Answer } from '../helpers/timed-request.ts';
+import { assertWholeOutages, captureEvents } from '../helpers/observe.ts';
 
 const skip = redisBinariesOrSkip();
 const STORE_TIMEOUT = 1000;
@@ -93,6 +94,8 @@ describe('redis going away mid-traffic', { skip }, () => {
   let server: Server;
   let base: string;
   let cookie: string;
+  /** The outages these tests cause on purpose: asserted, not printed. */
+  const captured = captureEvents();
 
   before(async () => {
     process.on('unhandledRejection', onProblem);
@@ -101,7 +104,7 @@ describe('redis going away mid-traffic', { skip }, () => {
     port = await freeRedisPort();
     redis = await startRedisServer(port, dir);
     store = await createRedisStoreFromUrl(`redis://127.0.0.1:${port}`, { prefix: 'fault:', commandTimeout: COMMAND_TIMEOUT });
-    const manager = new SessionManager({ store, secrets: [SECRET], storeTimeout: STORE_TIMEOUT });
+    const manager = new SessionManager({ store, secrets: [SECRET], storeTimeout: STORE_TIMEOUT, ...captured.options });
     server = createServer(
       withSession(manager, (req, res, session) => {
         if (req.url === '/write') session.set('n', ((session.get('n') as number | undefined) ?? 0) + 1);
@@ -181,6 +184,7 @@ describe('redis going away mid-traffic', { skip }, () => {
     }
     const back = await recovers('/', cookie, 'SIGCONT');
     assert.equal(back.body, 'n=1', 'the session survived the hang (each request failed at its load, before any write)');
+    assertWholeOutages(captured.take(), 'SIGSTOP');
   });
 
   it('a crashed Redis (SIGKILL, connection refused): 503s within the bound; a restart on the same port recovers', async () => {
@@ -195,6 +199,7 @@ describe('redis going away mid-traffic', { skip }, () => {
     const back = await recovers('/write', cookie, 'restart after SIGKILL');
     assert.equal(back.body, 'n=1');
     cookie = back.cookie!;
+    assertWholeOutages(captured.take(), 'SIGKILL');
   });
 
   it('a Redis shut down cleanly (SHUTDOWN NOSAVE): 503s within the bound; a restart recovers', async () => {
@@ -205,10 +210,12 @@ describe('redis going away mid-traffic', { skip }, () => {
     redis = await startRedisServer(port, dir);
     const back = await recovers('/write', undefined, 'restart after SHUTDOWN');
     assert.equal(back.body, 'n=1');
+    assertWholeOutages(captured.take(), 'SHUTDOWN');
   });
 
   it("with storeOutage: 'anonymous', reads render as a guest during the outage, writes still get 503", async () => {
-    const manager = new SessionManager({ store, secrets: [SECRET], storeTimeout: STORE_TIMEOUT, storeOutage: 'anonymous' });
+    const lenientEvents = captureEvents();
+    const manager = new SessionManager({ store, secrets: [SECRET], storeTimeout: STORE_TIMEOUT, storeOutage: 'anonymous', ...lenientEvents.options });
     const lenient = createServer(
       withSession(manager, (req, res, session) => {
         if (req.url === '/write') session.set('n', ((session.get('n') as number | undefined) ?? 0) + 1);
@@ -245,6 +252,7 @@ describe('redis going away mid-traffic', { skip }, () => {
         after = await ask('/');
       }
       assert.equal(after.body, before.body, 'the real session is served again once Redis is back');
+      assertWholeOutages(lenientEvents.take(), 'anonymous');
     } finally {
       lenient.closeAllConnections();
       await new Promise((resolve) => lenient.close(resolve));

@@ -25,6 +25,7 @@ import { MysqlStore } from '../../src/stores/mysql.ts';
 import { SERVICES, serviceOrSkip, uniqueSuffix } from '../helpers/services.ts';
 import { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { timedRequest, type Answer } from '../helpers/timed-request.ts';
+import { assertWholeOutages, captureEvents } from '../helpers/observe.ts';
 
 /*
  * The bounds below are not guesses at how slow a busy machine is (a 2-core CI runner at load 8
@@ -144,6 +145,8 @@ for (const target of targets) {
     let killBase: string;
     let cookie: string;
     let serial = 0;
+    /** The outages these tests cause on purpose, per server: asserted at the end, not printed. */
+    const outages = { hang: captureEvents(), kill: captureEvents() };
     /** A token nobody else writes: the proxy spots it in the protocol bytes. */
     const token = (tag: string) => `t${tag}${++serial}x${Math.random().toString(36).slice(2, 8)}`;
 
@@ -154,8 +157,8 @@ for (const target of targets) {
       store = target.store(proxy.port, table);
       await store.ready();
       direct = target.direct(table);
-      const serve = async (storeTimeout: number): Promise<[Server, string]> => {
-        const manager = new SessionManager({ store, secrets: [SECRET], storeTimeout });
+      const serve = async (storeTimeout: number, captured: ReturnType<typeof captureEvents>): Promise<[Server, string]> => {
+        const manager = new SessionManager({ store, secrets: [SECRET], storeTimeout, ...captured.options });
         const app = createServer(
           withSession(manager, (req, res, session) => {
             const url = new URL(req.url!, 'http://x');
@@ -166,8 +169,8 @@ for (const target of targets) {
         await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
         return [app, `http://127.0.0.1:${(app.address() as AddressInfo).port}`];
       };
-      [server, base] = await serve(STORE_TIMEOUT);
-      [killServer, killBase] = await serve(KILL_STORE_TIMEOUT);
+      [server, base] = await serve(STORE_TIMEOUT, outages.hang);
+      [killServer, killBase] = await serve(KILL_STORE_TIMEOUT, outages.kill);
     });
 
     after(async () => {
@@ -427,6 +430,10 @@ for (const target of targets) {
       await sleep(100); // late rejections from statements the outages cut off
       assert.deepEqual(problems, []);
       assert.equal((await request('/', cookie)).status, 200);
+      assert.equal((await request('/', cookie, killBase)).status, 200);
+      // Each outage was reported once each way, and nothing else was (no warning of any other kind).
+      assertWholeOutages(outages.hang.take(), 'hang tests');
+      assertWholeOutages(outages.kill.take(), 'kill tests');
     });
   });
 }

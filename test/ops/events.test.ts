@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { SessionManager, MemoryStore, Signer, storeKeyFor, sessionHandle, SessionError, type SessionManagerOptions, type SessionStore } from '../../src/index.ts';
 import type { SessionEvent } from '../../src/core/events.ts';
 import { captureWarnings, settle } from '../helpers/warnings.ts';
+import { captureConsole } from '../helpers/observe.ts';
 
 const SECRET = 'ops-events-test-secret-0123456789abcdefghij';
 const OLD_SECRET = 'ops-events-old-secret-0123456789abcdefghijk';
@@ -61,14 +62,6 @@ function setup(options: Partial<SessionManagerOptions> = {}) {
     ...options,
   });
   return { store, manager, events, advance: (ms: number) => (clock += ms), types: () => events.splice(0).map((e) => e.type) };
-}
-
-/** The console's warn and error, captured for one test. */
-function captureConsole() {
-  const lines: Array<{ level: 'warn' | 'error' | 'log' | 'debug' | 'info'; text: string }> = [];
-  const saved = { warn: console.warn, error: console.error, log: console.log, debug: console.debug, info: console.info };
-  for (const level of ['warn', 'error', 'log', 'debug', 'info'] as const) console[level] = (...args: unknown[]) => lines.push({ level, text: args.map(String).join(' ') });
-  return { lines, restore: () => Object.assign(console, saved) };
 }
 
 /** pino writing JSON lines into an array. */

@@ -14,20 +14,11 @@ import { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { SERVICES, serviceOrSkip, uniqueSuffix } from '../helpers/services.ts';
 import { heading, Visitor } from '../demo/harness.ts';
 import { startExample, type RunningExample } from '../helpers/example-process.ts';
+import { eventually } from '../helpers/observe.ts';
 
 const skip = await serviceOrSkip('redis');
 /** A hang guard: starting the demo under tsx takes 10–20 s on a busy 2-core machine. */
 const START_TIMEOUT = 180_000;
-
-/** Polls `check` every 100 ms until it holds; a hang guard, not a timing assertion. */
-async function eventually(what: string, check: () => boolean | Promise<boolean>, limitMs = 60_000): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`never happened: ${what}`);
-}
 
 const cloakroomLines = (text: string) => text.split('\n').filter((l) => l.startsWith('[cloakroom]'));
 

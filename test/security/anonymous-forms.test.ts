@@ -6,6 +6,7 @@ import { countingStore } from '../helpers/counting-store.ts';
 import { MemoryStore, SessionManager } from '../../src/index.ts';
 import { csrfFrom } from '../demo/harness.ts';
 import { pairOf, SECRET, setup } from './helpers.ts';
+import { captureEvents } from '../helpers/observe.ts';
 
 // Issue 13 §4 "Anonymous visitors cost no store write, even on pages with a form": the login
 // page's CSRF token used to create a server session per GET (a crawler grew the table one row a
@@ -36,7 +37,8 @@ describe('anonymous forms need no server session', () => {
   });
 
   it('refuses a token without its cookie, with another visitor\'s cookie, or with a forged cookie', async () => {
-    const { manager } = setup();
+    const captured = captureEvents();
+    const { manager } = setup(captured.options);
     const issue = async () => {
       const s = await manager.load(undefined);
       const token = s.csrfToken();
@@ -50,20 +52,24 @@ describe('anonymous forms need no server session', () => {
     const [, secret] = /^csrftoken=csrf\.([^.]+)\./.exec(a.cookie)!;
     await assert.rejects(check(`csrftoken=csrf.${secret}.${'A'.repeat(43)}`, a.token), { code: 'ERR_CSRF' }, 'unsigned secret');
     await assert.doesNotReject(check(a.cookie, a.token));
+    assert.deepEqual(captured.take(), Array(3).fill('security.csrf-refused invalid'));
   });
 
   it('a session cookie value is never a CSRF cookie, and the other way round', async () => {
-    const { manager } = setup();
+    const captured = captureEvents();
+    const { manager } = setup(captured.options);
     const s = await manager.load(undefined);
     s.set('k', 1);
     const token = s.csrfToken();
     const { setCookie } = await manager.commit(s, { status: 200 });
     const sessionValue = pairOf(setCookie).slice('sessionid='.length);
     await assert.rejects(async () => manager.checkCsrf(await manager.load(`csrftoken=${sessionValue}`), 'POST', token), { code: 'ERR_CSRF' });
+    assert.deepEqual(captured.take(), ['security.csrf-refused invalid']);
   });
 
   it('from login on, the token is bound to the session: the anonymous cookie no longer counts', async () => {
-    const { manager } = setup();
+    const captured = captureEvents();
+    const { manager } = setup(captured.options);
     const anon = await manager.load(undefined);
     const anonToken = anon.csrfToken();
     const csrf = csrfPair([(await manager.commit(anon, { status: 200 })).csrfCookie])!;
@@ -74,6 +80,7 @@ describe('anonymous forms need no server session', () => {
     const after = await manager.load(`${session}; ${csrf}`);
     assert.throws(() => manager.checkCsrf(after, 'POST', anonToken), { code: 'ERR_CSRF' });
     assert.doesNotThrow(() => manager.checkCsrf(after, 'POST', after.csrfToken()));
+    assert.deepEqual(captured.take(), ['security.csrf-refused invalid']);
   });
 
   it('works the same with the cookie store: no sealed session for an anonymous form', async () => {

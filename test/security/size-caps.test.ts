@@ -4,6 +4,7 @@ import { readCookie } from '../../src/core/cookie.ts';
 import { csrfTokenMatches, generateCsrfSecret, maskCsrfSecret } from '../../src/core/csrf.ts';
 import { CookieStore } from '../../src/stores/cookie.ts';
 import { pairOf, SECRET, setup } from './helpers.ts';
+import { captureEvents } from '../helpers/observe.ts';
 
 // Every size cap applies to the raw text, before anything decodes it: an attacker's oversized
 // input is dropped for the cost of reading its length, never percent-decoded, base64-decoded,
@@ -38,7 +39,8 @@ describe('every size cap applies before decoding', () => {
 
   it('the cookie store: a sealed value over maxValueLength raw is no session, even percent-encoded from a valid one', async () => {
     const store = new CookieStore({ secrets: [SECRET] });
-    const { manager } = setup({ store });
+    const captured = captureEvents();
+    const { manager } = setup({ store, ...captured.options });
     const s = await manager.load(undefined);
     s.set('notes', 'n'.repeat(1200));
     const cookie = pairOf((await manager.commit(s, { status: 200 })).setCookie);
@@ -52,6 +54,7 @@ describe('every size cap applies before decoding', () => {
     assert.equal(longestDecoded, 0, 'nothing was decoded');
     assert.equal(store.unseal(`v1.${'A'.repeat(store.maxValueLength + 1)}`, Date.now()), null);
     assert.equal(longestDecoded, 0, 'unseal refused it by length, before base64');
+    assert.deepEqual(captured.take(), ['security.malformed-cookie oversized'], 'reported, measured raw');
   });
 
   it('the CSRF token: anything but 86 characters is refused before base64 decoding', () => {
@@ -64,7 +67,8 @@ describe('every size cap applies before decoding', () => {
   });
 
   it('the CSRF cookie: a value over 128 characters is not verified', async () => {
-    const { manager } = setup();
+    const captured = captureEvents();
+    const { manager } = setup(captured.options);
     const anon = await manager.load(undefined);
     const token = anon.csrfToken();
     const csrf = pairOf((await manager.commit(anon, { status: 200 })).csrfCookie);
@@ -73,5 +77,6 @@ describe('every size cap applies before decoding', () => {
     const long = `csrftoken=${'%63'.repeat(60)}`; // 180 raw characters
     assert.throws(() => manager.checkCsrf(manager.loadNow(long) as typeof anon, 'POST', token), { code: 'ERR_CSRF' });
     assert.equal(longestDecoded, 0);
+    assert.deepEqual(captured.take(), ['security.csrf-refused invalid']);
   });
 });

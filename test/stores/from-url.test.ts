@@ -13,6 +13,8 @@ import { SqliteStore } from '../../src/stores/sqlite.ts';
 import { FileStore } from '../../src/stores/file.ts';
 import { CookieStore } from '../../src/stores/cookie.ts';
 import { TieredStore } from '../../src/stores/tiered.ts';
+import { SessionManager } from '../../src/core/manager.ts';
+import type { SessionEvent } from '../../src/core/events.ts';
 import { newStoreKey, sampleRecord } from '../../src/testing/index.ts';
 import { closedPort, SERVICES, serviceOrSkip, uniqueSuffix } from '../helpers/services.ts';
 
@@ -86,14 +88,19 @@ describe('createStore(url)', () => {
     await store.close();
   });
 
-  it('tiered: with its cache down at startup still starts, and serves from the database', async () => {
+  it("tiered: with its cache down at startup still starts, serves from the database, and its manager reports the cache tier's outage", async () => {
     const port = await closedPort();
-    const warnings: string[] = [];
-    const logger = { warn: (m: string) => warnings.push(m), error: (m: string) => warnings.push(m) };
-    const store = (await createStore(`tiered:redis://127.0.0.1:${port}|sqlite:${join(dir, 'tiered-down.db')}`, { logger })) as SessionStore;
-    await roundTrip(store);
-    assert.ok(warnings.some((w) => w.includes('cache')), warnings.join('\n'));
-    await store.close();
+    const store = (await createStore(`tiered:redis://127.0.0.1:${port}|sqlite:${join(dir, 'tiered-down.db')}`)) as SessionStore;
+    try {
+      await roundTrip(store);
+      const events: SessionEvent[] = [];
+      new SessionManager({ store, secrets: [SECRET], logger: false, onEvent: (e) => events.push(e) });
+      const began = events.filter((e) => e.type === 'store.outage-began');
+      assert.equal(began.length, 1, JSON.stringify(events));
+      assert.ok(began[0]?.type === 'store.outage-began' && began[0].tier === 'cache' && /ECONNREFUSED/.test(began[0].error), JSON.stringify(began));
+    } finally {
+      await store.close();
+    }
   });
 
   const badUrls: Array<[string, RegExp]> = [

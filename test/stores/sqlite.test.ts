@@ -10,6 +10,7 @@ import { BackgroundCheckpoints } from '../../src/stores/sqlite-checkpoints.ts';
 import { uniqueSuffix } from '../helpers/services.ts';
 import { redactUrl } from '../../src/stores/sql-shared.ts';
 import { SessionManager } from '../../src/core/manager.ts';
+import { captureEvents } from '../helpers/observe.ts';
 
 const MINUTE = 60_000;
 const folder = mkdtempSync(join(tmpdir(), `cloakroom-sqlite-${uniqueSuffix()}-`));
@@ -224,7 +225,8 @@ describe('sqlite store specifics', () => {
   it('answers synchronously, and a failing SQLite call is a 503 SessionError, thrown where the core called it', async () => {
     const database = new Database(':memory:');
     const own = new SqliteStore({ database });
-    const manager = new SessionManager({ store: own, secrets: 'a-test-secret-that-is-long-enough-123' });
+    const captured = captureEvents();
+    const manager = new SessionManager({ store: own, secrets: 'a-test-secret-that-is-long-enough-123', ...captured.options });
     const fresh = manager.loadNow(undefined);
     assert.ok(!(fresh instanceof Promise));
     fresh.set('n', 1);
@@ -241,8 +243,10 @@ describe('sqlite store specifics', () => {
     await assert.rejects(manager.commit(loaded, { status: 200 }), { code: 'ERR_STORE_UNAVAILABLE' });
     database.close(); // and now every read fails too
     assert.throws(() => manager.loadNow(cookie), (err: any) => err.code === 'ERR_STORE_UNAVAILABLE' && err.status === 503);
-    const standIn = new SessionManager({ store: own, secrets: 'a-test-secret-that-is-long-enough-123', storeOutage: 'anonymous' }).loadNow(cookie);
+    const lenient = captureEvents();
+    const standIn = new SessionManager({ store: own, secrets: 'a-test-secret-that-is-long-enough-123', storeOutage: 'anonymous', ...lenient.options }).loadNow(cookie);
     assert.ok(!(standIn instanceof Promise) && standIn.isDegraded, "storeOutage: 'anonymous' serves a stand-in on the synchronous path too");
+    assert.deepEqual([captured.take(), lenient.take()], [['store.outage-began'], ['store.outage-began']], 'one outage each, however many calls failed');
   });
 
   it('refuses a table name that is not a plain identifier', () => {

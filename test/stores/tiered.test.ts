@@ -9,6 +9,7 @@ import { MemoryStore } from '../../src/stores/memory.ts';
 import { SqliteStore } from '../../src/stores/sqlite.ts';
 import { SessionManager } from '../../src/core/manager.ts';
 import type { SessionRecord } from '../../src/core/store.ts';
+import type { SessionEvent } from '../../src/core/events.ts';
 import { uniqueSuffix } from '../helpers/services.ts';
 
 const dir = mkdtempSync(join(tmpdir(), `cloakroom-tiered-${uniqueSuffix()}-`));
@@ -66,9 +67,14 @@ class GatedDatabase extends MemoryStore {
   }
 }
 
-function recordingLogger() {
-  const lines: string[] = [];
-  return { lines, warn: (m: string) => lines.push(`warn ${m}`), error: (m: string) => lines.push(`error ${m}`) };
+const SECRET = 'tiered-test-secret-0123456789abcdef-0123456789';
+
+/** A manager over `store` whose events (all of them, debug included) are kept, not printed. */
+function observed(store: TieredStore) {
+  const events: SessionEvent[] = [];
+  const manager = new SessionManager({ store, secrets: [SECRET], logger: false, onEvent: (e) => events.push(e) });
+  const about = (prefix: string) => events.filter((e) => e.type.startsWith(prefix));
+  return { manager, events, about };
 }
 
 describeStoreConformance({
@@ -86,7 +92,7 @@ describeStoreConformance({
   setup: async () => {
     const cache = new FlakyCache({ sweepInterval: 0 });
     cache.down = true;
-    return new TieredStore({ cache, database: sqlite(), logger: recordingLogger() });
+    return new TieredStore({ cache, database: sqlite() });
   },
 });
 
@@ -148,11 +154,10 @@ describe('tiered store behaviour', () => {
     await store.close();
   });
 
-  it('a cache outage is served from the database and logged once per burst', async () => {
+  it("a cache outage is served from the database and reported as the cache tier's outage, once each way", async () => {
     const cache = new FlakyCache({ sweepInterval: 0 });
-    const logger = recordingLogger();
-    const store = new TieredStore({ cache, database: sqlite(), logger });
-    const manager = new SessionManager({ store, secrets: ['tiered-test-secret-0123456789abcdef-0123456789'] });
+    const store = new TieredStore({ cache, database: sqlite() });
+    const { manager, about } = observed(store);
     const s = await manager.load(undefined);
     s.set('username', 'ada');
     const cookie = (await manager.commit(s, { status: 200 })).setCookie!.split(';')[0]!;
@@ -164,20 +169,35 @@ describe('tiered store behaviour', () => {
       r.set(`k${i}`, i);
       await manager.commit(r, { status: 200 });
     }
-    assert.equal(logger.lines.length, 1, logger.lines.join('\n'));
-    assert.match(logger.lines[0]!, /^warn .*cache memory: failed \(connect ECONNREFUSED.*serving from sqlite:/);
+    const failed = about('store.failed');
+    assert.ok(failed.length >= 30, 'each failed cache call is a store.failed');
+    assert.ok(failed.every((e) => e.type === 'store.failed' && e.tier === 'cache' && e.store === store.name && /ECONNREFUSED/.test(e.error)));
+    assert.deepEqual(about('store.outage'), [{ type: 'store.outage-began', level: 'error', store: store.name, tier: 'cache', error: 'connect ECONNREFUSED 127.0.0.1:6390' }]);
 
     cache.down = false;
     const back = await manager.load(cookie);
     assert.equal(back.get('k29'), 29);
-    assert.equal(logger.lines.length, 2);
-    assert.match(logger.lines[1]!, /answers again .*\d+ more failures were not logged/);
+    const [, ended] = about('store.outage');
+    assert.ok(ended?.type === 'store.outage-ended' && ended.tier === 'cache' && ended.failures === failed.length, JSON.stringify(ended));
+    assert.equal(about('store.outage').length, 2);
+    await store.close();
+  });
+
+  it('a cache found down by ready() is reported by the manager made afterwards, at once', async () => {
+    const cache = new FlakyCache({ sweepInterval: 0 });
+    cache.down = true;
+    (cache as FlakyCache & { ready(): Promise<void> }).ready = async () => cache.get(newStoreKey(), Date.now()).then(() => undefined);
+    const store = new TieredStore({ cache, database: sqlite() });
+    await store.ready(); // the cache's failure is no error: the database serves
+    assert.equal(store.degraded, true);
+    const { about } = observed(store);
+    assert.deepEqual(about('store.outage').map((e) => [e.type, (e as { tier?: string }).tier]), [['store.outage-began', 'cache']]);
     await store.close();
   });
 
   it('a logout during a cache outage is not undone when the cache comes back with the old entry', async () => {
     const cache = new FlakyCache({ sweepInterval: 0 });
-    const store = new TieredStore({ cache, database: sqlite(), logger: recordingLogger() });
+    const store = new TieredStore({ cache, database: sqlite() });
     const key = newStoreKey();
     await store.create(key, sampleRecord({ username: 'ada' }));
     await store.get(key, Date.now()); // cached
@@ -192,10 +212,10 @@ describe('tiered store behaviour', () => {
     await store.close();
   });
 
-  it('too many failed invalidations: reads bypass the cache for good, with an error logged', async () => {
+  it('too many failed invalidations: reads bypass the cache for good, reported as store.tier-bypassed', async () => {
     const cache = new FlakyCache({ sweepInterval: 0 });
-    const logger = recordingLogger();
-    const store = new TieredStore({ cache, database: sqlite(), logger, maxPendingInvalidations: 2 });
+    const store = new TieredStore({ cache, database: sqlite(), maxPendingInvalidations: 2 });
+    const { about } = observed(store);
     const keys = [newStoreKey(), newStoreKey(), newStoreKey()];
     for (const key of keys) {
       await store.create(key, sampleRecord({ v: 1 }));
@@ -205,7 +225,9 @@ describe('tiered store behaviour', () => {
     for (const key of keys) await store.update(key, sampleChange({ v: 2 }), Date.now());
     cache.down = false;
     for (const key of keys) assert.equal((await store.get(key, Date.now()))!.data.v, '2');
-    assert.ok(logger.lines.some((l) => /^error .*could not be invalidated.*bypass the cache/.test(l)), logger.lines.join('\n'));
+    const bypassed = about('store.tier-bypassed');
+    assert.equal(bypassed.length, 1, JSON.stringify(bypassed));
+    assert.ok(bypassed[0]?.type === 'store.tier-bypassed' && bypassed[0].level === 'error' && bypassed[0].tier === 'cache' && /more than 2 cache entries could not be invalidated/.test(bypassed[0].reason));
     await store.close();
   });
 
