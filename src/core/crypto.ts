@@ -59,7 +59,12 @@ export function nodePrimitives(crypto: NodeCrypto): CryptoPrimitives {
     sha256: (text) => crypto.createHash('sha256').update(text).digest('base64url'),
     macKey(secret) {
       const key = crypto.createSecretKey(Buffer.from(secret, 'utf8'));
-      return { mac: (text, alphabet) => crypto.createHmac('sha256', key).update(text).digest(alphabet) };
+      return {
+        mac(text, alphabet) {
+          const mac = crypto.createHmac('sha256', key).update(text).digest(alphabet);
+          return alphabet === 'base64' ? mac.replace(/=+$/, '') : mac; // base64 pads; base64url does not
+        },
+      };
     },
     timingSafeEqual: (a, b) => a.byteLength === b.byteLength && crypto.timingSafeEqual(a, b),
     hkdf: (secret, salt, info, length) => new Uint8Array(crypto.hkdfSync('sha256', secret, salt, info, length)),

@@ -27,8 +27,7 @@ describe('the core\'s cryptography: node:crypto and the portable implementation 
     fc.assert(
       fc.property(text, text, fc.constantFrom('base64url' as const, 'base64' as const), (secret, t, alphabet) => {
         const mac = portable.macKey(secret).mac(t, alphabet);
-        // node:crypto pads base64 ('='); the formats we speak do not.
-        return mac === node.macKey(secret).mac(t, alphabet).replace(/=+$/, '');
+        return mac === node.macKey(secret).mac(t, alphabet) && mac.length === 43;
       }),
     );
   });
