@@ -12,8 +12,24 @@ import { REDIS_URL } from './cloakroom-stores.ts';
 type PeerRequest = { session: { username?: string; visits?: number } };
 const peer = (req: unknown) => (req as PeerRequest).session;
 
+/** What an express-session-shaped module gives the app: its middleware factory and its MemoryStore. */
+export interface ExpressSessionModule {
+  session: (options: { secret: string; store: Store; resave: boolean; saveUninitialized: boolean }) => express.RequestHandler;
+  MemoryStore: new () => Store;
+}
+
+/** express-session itself, with its MemoryStore or connect-redis. */
 export function starter(kind: 'memory' | 'redis') {
+  return expressSessionStarter(kind, async () => ({ session, MemoryStore }));
+}
+
+/**
+ * The peer's app on `kind`'s store, with the middleware that `load` gives: express-session, or
+ * a module that means to replace it (bench/apps/express-session-dropin.ts).
+ */
+export function expressSessionStarter(kind: 'memory' | 'redis', load: () => Promise<ExpressSessionModule>) {
   return async function start(ctx: AppContext): Promise<RunningApp> {
+    const { session, MemoryStore } = await load();
     let store: Store;
     let close = async () => {};
     if (kind === 'memory') {
