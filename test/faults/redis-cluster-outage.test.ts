@@ -8,9 +8,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import type { Server } from 'node:http';
 import { SessionManager } from '../../src/core/manager.ts';
 import { SessionError, publicMessage } from '../../src/core/errors.ts';
 import { Signer } from '../../src/core/signing.ts';
@@ -20,6 +19,7 @@ import { createRedisStoreFromUrl, type RedisStore } from '../../src/stores/redis
 import { uniqueSuffix } from '../helpers/services.ts';
 import { redisBinariesOrSkip, startRedisCluster, startRedisServer, type RedisCluster, type RedisProcess } from '../helpers/redis-cluster.ts';
 import { timedRequest, type Answer } from '../helpers/timed-request.ts';
+import { serveCounter } from './counter-app.ts';
 import { assertWholeOutages, captureEvents } from '../helpers/observe.ts';
 
 const skip = redisBinariesOrSkip();
@@ -110,14 +110,7 @@ describe('a redis cluster master crashing mid-traffic', { skip }, () => {
 
     store = await createRedisStoreFromUrl(cluster.url, { prefix: `cluster-fault:${uniqueSuffix()}:` });
     const manager = new SessionManager({ store, secrets: [SECRET], storeTimeout: STORE_TIMEOUT, ...captured.options });
-    server = createServer(
-      withSession(manager, (req, res, session) => {
-        if (req.url === '/write') session.set('n', ((session.get('n') as number | undefined) ?? 0) + 1);
-        res.end(`n=${session.get('n') ?? 0}`);
-      }),
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await serveCounter(manager));
   });
 
   after(async () => {

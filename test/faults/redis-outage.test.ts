@@ -18,6 +18,7 @@ import { withSession } from '../../src/adapters/node.ts';
 import { createRedisStoreFromUrl, type RedisStore } from '../../src/stores/redis.ts';
 import { freeRedisPort, redisBinariesOrSkip, startRedisServer, type RedisProcess } from '../helpers/redis-cluster.ts';
 import { timedRequest, type Answer } from '../helpers/timed-request.ts';
+import { serveCounter } from './counter-app.ts';
 import { assertWholeOutages, captureEvents } from '../helpers/observe.ts';
 
 const skip = redisBinariesOrSkip();
@@ -105,14 +106,7 @@ describe('redis going away mid-traffic', { skip }, () => {
     redis = await startRedisServer(port, dir);
     store = await createRedisStoreFromUrl(`redis://127.0.0.1:${port}`, { prefix: 'fault:', commandTimeout: COMMAND_TIMEOUT });
     const manager = new SessionManager({ store, secrets: [SECRET], storeTimeout: STORE_TIMEOUT, ...captured.options });
-    server = createServer(
-      withSession(manager, (req, res, session) => {
-        if (req.url === '/write') session.set('n', ((session.get('n') as number | undefined) ?? 0) + 1);
-        res.end(`n=${session.get('n') ?? 0}`);
-      }),
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, base } = await serveCounter(manager));
   });
 
   after(async () => {
