@@ -1,29 +1,7 @@
 /** Django's `db` session backend on MariaDB, shared with the seed demo: the interop scenarios. */
-import { interopSuite } from './interop.ts';
-import { djangoOrSkip, manage } from './python.ts';
+import { dbServerSuite } from './db-server.ts';
+import { djangoOrSkip } from './python.ts';
 import { serviceOrSkip, SERVICES } from '../helpers/services.ts';
 import { mysqlAccess } from './sql-access.ts';
 
-const skip = (await serviceOrSkip('mysql')) || djangoOrSkip();
-
-interopSuite({
-  name: 'db backend on MariaDB',
-  engine: 'db',
-  skip,
-  async setup(suffix) {
-    const url = SERVICES.mysql.url;
-    const access = mysqlAccess(url, suffix);
-    const djangoEnv = { DJ_SESSION_ENGINE: 'db', DJ_DATABASE: url, DJ_TABLE_SUFFIX: suffix } as const;
-    return {
-      djangoEnv,
-      storeUrl: `django+${url}`,
-      storeOptions: { table: `django_session${suffix}` },
-      passwordHash: access.passwordHash,
-      tamper: access.tamper,
-      async cleanup() {
-        manage({ ...djangoEnv, DJANGO_SECRET_KEY: 'cleanup-only' }, 'create_tables', '--drop');
-        await access.close();
-      },
-    };
-  },
-});
+dbServerSuite('db backend on MariaDB', SERVICES.mysql.url, mysqlAccess, (await serviceOrSkip('mysql')) || djangoOrSkip());
