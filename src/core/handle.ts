@@ -17,5 +17,8 @@ export const HANDLE_LENGTH = 12;
  * sessionHandle(storeKeyFor(id)); // e.g. 'pQ3x_7Lk0aZc'
  */
 export function sessionHandle(storeKey: string): string {
-  return primitives.sha256(`cloakroom handle:${storeKey}`).slice(0, HANDLE_LENGTH);
+  // Never a leading '-': an operator pastes the handle after `--handle`, where an argument that
+  // starts with a dash reads as an option (one handle in 64 did). The digest has 43 characters
+  // to spare.
+  return primitives.sha256(`cloakroom handle:${storeKey}`).replace(/^-+/, '').slice(0, HANDLE_LENGTH);
 }

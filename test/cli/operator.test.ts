@@ -67,6 +67,11 @@ describe('cloakroom sessions / revoke', () => {
     assert.deepEqual(JSON.parse((await run(['sessions', '--store', url, '--user', 'nobody', '--json'])).stdout), []);
   });
 
+  it('every handle pastes after --handle: none starts with a dash, which the argument parser reads as an option', () => {
+    // One base64url digest in 64 starts with '-': 2000 handles would show one almost surely.
+    for (let i = 0; i < 2000; i++) assert.match(sessionHandle(storeKeyFor(generateSessionId())), /^[A-Za-z0-9_][A-Za-z0-9_-]{11}$/);
+  });
+
   it('revoke --handle ends that one session; an unknown handle is exit 1 with the command that lists them', async () => {
     const wrong = await run(['revoke', '--store', url, '--user', 'ada', '--handle', sessionHandle(keys.bob)]);
     assert.equal(wrong.code, EXIT_STORE_FAILED);
