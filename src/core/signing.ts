@@ -28,9 +28,7 @@ export class MacKeys {
   }
 
   #mac(key: MacKey, payload: string): string {
-    const mac = key.mac(payload, this.#alphabet);
-    // base64 pads a 32-byte digest with one '='; the formats we speak drop it.
-    return mac.length === MAC_LENGTH ? mac : mac.slice(0, MAC_LENGTH);
+    return key.mac(payload, this.#alphabet); // unpadded, in either alphabet: MAC_LENGTH characters
   }
 
   /** The MAC of `payload` under the newest secret. */

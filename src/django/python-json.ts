@@ -1,6 +1,6 @@
 /**
  * JSON written exactly as Python's `json.dumps(obj, separators=(",", ":"))` writes it, which is
- * what Django's `JSONSerializer` signs: `ensure_ascii` escapes (`\uXXXX`, lowercase, UTF-16
+ * what Django's `JSONSerializer` signs: `ensure_ascii` escapes (`\u00e9`: four lowercase hex digits, UTF-16
  * surrogate pairs), no spaces, and Python's spelling of numbers. Signatures are computed over
  * these bytes, so matching them lets a test compare our output with Django's byte for byte.
  */
@@ -39,7 +39,7 @@ export function pythonJsonDumps(value: unknown): string {
 
 const SHORT_ESCAPES: Record<number, string> = { 0x22: '\\"', 0x5c: '\\\\', 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x08: '\\b', 0x0c: '\\f' };
 
-/** Python's `ensure_ascii` string: everything outside printable ASCII as `\uXXXX` of its UTF-16 units. */
+/** Python's `ensure_ascii` string: everything outside printable ASCII as `\u` and four hex digits per UTF-16 unit. */
 function pythonString(text: string): string {
   let out = '"';
   let start = 0;
